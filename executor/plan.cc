@@ -1,0 +1,982 @@
+#include "executor/plan.h"
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/string_view.h"
+#include "common/status_macros.h"
+
+namespace nsboot {
+namespace executor {
+namespace {
+
+// CLONE_NEW* values, spelled out so that the plan needs no Linux headers.
+constexpr uint32_t kCloneNewTime = 0x00000080;
+constexpr uint32_t kCloneNewNs = 0x00020000;
+constexpr uint32_t kCloneNewCgroup = 0x02000000;
+constexpr uint32_t kCloneNewUts = 0x04000000;
+constexpr uint32_t kCloneNewIpc = 0x08000000;
+constexpr uint32_t kCloneNewUser = 0x10000000;
+constexpr uint32_t kCloneNewPid = 0x20000000;
+constexpr uint32_t kCloneNewNet = 0x40000000;
+
+constexpr int kSigKill = 9;
+constexpr int kMaxSignal = 64;  // SIGRTMAX on Linux
+constexpr int kMaxMapLines = 340;
+constexpr int kMaxProcessName = 15;  // TASK_COMM_LEN - 1
+
+absl::Status Invalid(absl::string_view field, absl::string_view why) {
+  return absl::InvalidArgumentError(absl::StrCat(field, ": ", why));
+}
+
+bool ValidNamespace(v1::Namespace type) {
+  return type >= v1::NAMESPACE_MOUNT && type <= v1::NAMESPACE_TIME;
+}
+
+std::string QuoteBytes(absl::string_view bytes) {
+  return absl::StrCat("\"", absl::CEscape(bytes), "\"");
+}
+
+// Checks one id map and renders it as /proc/PID/{uid,gid}_map text and as
+// newuidmap/newgidmap arguments.
+absl::Status RenderMap(
+    absl::string_view field,
+    const google::protobuf::RepeatedPtrField<v1::IdMapping>& mappings,
+    std::string* text, std::vector<std::string>* helper_args,
+    bool* maps_zero) {
+  if (mappings.size() > kMaxMapLines) {
+    return Invalid(field, absl::StrCat(mappings.size(),
+                                       " lines, the kernel takes at most ",
+                                       kMaxMapLines));
+  }
+  *maps_zero = false;
+  for (int i = 0; i < mappings.size(); ++i) {
+    const v1::IdMapping& m = mappings[i];
+    const std::string name = absl::StrCat(field, "[", i, "]");
+    if (m.size() == 0) return Invalid(name, "size is 0");
+    if (uint64_t{m.container_id()} + m.size() > (uint64_t{1} << 32)) {
+      return Invalid(name, "container_id + size wraps past 2^32");
+    }
+    if (uint64_t{m.host_id()} + m.size() > (uint64_t{1} << 32)) {
+      return Invalid(name, "host_id + size wraps past 2^32");
+    }
+    if (m.container_id() == 0) *maps_zero = true;
+    absl::StrAppend(text, m.container_id(), " ", m.host_id(), " ", m.size(),
+                    "\n");
+    helper_args->push_back(absl::StrCat(m.container_id()));
+    helper_args->push_back(absl::StrCat(m.host_id()));
+    helper_args->push_back(absl::StrCat(m.size()));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckHelper(absl::string_view field, absl::string_view helper,
+                         int mappings, absl::string_view mappings_field) {
+  if (helper.empty()) return absl::OkStatus();
+  if (mappings == 0) {
+    return Invalid(field, absl::StrCat("set, but ", mappings_field,
+                                       " is empty: there is no map to write"));
+  }
+  if (helper.front() != '/') return Invalid(field, "not an absolute path");
+  if (helper.find('\0') != absl::string_view::npos) {
+    return Invalid(field, "contains a NUL byte");
+  }
+  return absl::OkStatus();
+}
+
+// Everything MakePlan derives from the request before laying out steps.
+struct Facts {
+  uint32_t create_flags = 0;
+  std::vector<JoinTarget> targets;
+  int user_target = -1;  // index into targets, or -1
+  bool join_pid = false;
+  bool join_time = false;
+  std::string uid_map, gid_map;
+  std::vector<std::string> uid_args, gid_args;
+  bool uid_zero = false, gid_zero = false;
+  bool deny_setgroups = false;
+  bool drop_groups = false;
+  std::string time_offsets;
+  bool mount_sources = false;  // at least one non-empty source
+  int intermediate_signal = kSigKill;
+  int final_signal = 0;
+};
+
+absl::Status CheckNamespaces(const v1::BootstrapRequest& request,
+                             const PlanOptions& options, Facts* facts) {
+  for (int i = 0; i < request.create_namespaces_size(); ++i) {
+    const std::string field = absl::StrCat("create_namespaces[", i, "]");
+    const v1::Namespace type = request.create_namespaces(i);
+    if (!ValidNamespace(type)) {
+      return Invalid(field, absl::StrCat("unknown namespace ",
+                                         static_cast<int>(type)));
+    }
+    const uint32_t flag = NamespaceCloneFlag(type);
+    if (facts->create_flags & flag) {
+      return Invalid(field, absl::StrCat(NamespaceName(type),
+                                         " is listed twice"));
+    }
+    if (type == v1::NAMESPACE_TIME && options.protocol == ReplyProtocol::kRunc11) {
+      return Invalid(field, "runc 1.1 has no time namespace");
+    }
+    facts->create_flags |= flag;
+  }
+
+  uint32_t joined = 0;
+  for (int i = 0; i < request.join_namespaces_size(); ++i) {
+    const std::string field = absl::StrCat("join_namespaces[", i, "]");
+    const v1::NamespaceJoin& join = request.join_namespaces(i);
+    const v1::Namespace type = join.type();
+    if (!ValidNamespace(type)) {
+      return Invalid(field + ".type",
+                     absl::StrCat("unknown namespace ", static_cast<int>(type)));
+    }
+    const uint32_t flag = NamespaceCloneFlag(type);
+    if (joined & flag) {
+      return Invalid(field, absl::StrCat(NamespaceName(type),
+                                         " is joined twice"));
+    }
+    if (facts->create_flags & flag) {
+      return Invalid(field, absl::StrCat("creating and joining the same type (",
+                                         NamespaceName(type), ")"));
+    }
+    if (type == v1::NAMESPACE_TIME && options.protocol == ReplyProtocol::kRunc11) {
+      return Invalid(field, "runc 1.1 has no time namespace");
+    }
+    joined |= flag;
+
+    JoinTarget* target = nullptr;
+    switch (join.target_case()) {
+      case v1::NamespaceJoin::kPath: {
+        const std::string& path = join.path();
+        if (path.empty() || path.front() != '/') {
+          return Invalid(field + ".path", "not an absolute path");
+        }
+        if (path.find('\0') != std::string::npos) {
+          return Invalid(field + ".path", "contains a NUL byte");
+        }
+        facts->targets.emplace_back();
+        target = &facts->targets.back();
+        target->kind = JoinTarget::Kind::kPath;
+        target->path = path;
+        break;
+      }
+      case v1::NamespaceJoin::kPid:
+      case v1::NamespaceJoin::kPidfd: {
+        const bool by_pid = join.target_case() == v1::NamespaceJoin::kPid;
+        const int32_t value = by_pid ? join.pid() : join.pidfd();
+        if (by_pid && value <= 0) {
+          return Invalid(field + ".pid", "not a pid");
+        }
+        if (!by_pid && value < 0) {
+          return Invalid(field + ".pidfd", "not a file descriptor");
+        }
+        const JoinTarget::Kind kind =
+            by_pid ? JoinTarget::Kind::kPid : JoinTarget::Kind::kPidfd;
+        for (JoinTarget& t : facts->targets) {
+          if (t.kind == kind && (by_pid ? t.pid : t.fd) == value) {
+            target = &t;
+            break;
+          }
+        }
+        if (target == nullptr) {
+          facts->targets.emplace_back();
+          target = &facts->targets.back();
+          target->kind = kind;
+          if (by_pid) {
+            target->pid = value;
+          } else {
+            target->fd = value;
+          }
+        }
+        break;
+      }
+      case v1::NamespaceJoin::TARGET_NOT_SET:
+        return Invalid(field, "no path, pid or pidfd");
+    }
+    target->types.push_back(type);
+    target->clone_flags |= flag;
+  }
+  for (size_t i = 0; i < facts->targets.size(); ++i) {
+    if (facts->targets[i].clone_flags & kCloneNewUser) {
+      facts->user_target = static_cast<int>(i);
+    }
+  }
+  facts->join_pid = joined & kCloneNewPid;
+  facts->join_time = joined & kCloneNewTime;
+  return absl::OkStatus();
+}
+
+absl::Status CheckUser(const v1::BootstrapRequest& request,
+                       const PlanOptions& options, Facts* facts) {
+  const bool create_user = facts->create_flags & kCloneNewUser;
+  const char* why_not =
+      facts->user_target >= 0
+          ? "set, but the user namespace is joined, not created (its maps "
+            "are already written)"
+          : "set, but NAMESPACE_USER is not in create_namespaces";
+  if (!create_user) {
+    if (request.uid_mappings_size() > 0) return Invalid("uid_mappings", why_not);
+    if (request.gid_mappings_size() > 0) return Invalid("gid_mappings", why_not);
+    if (request.setgroups() != v1::SETGROUPS_UNSPECIFIED) {
+      return Invalid("setgroups", "only applies to a new user namespace");
+    }
+  }
+  NSBOOT_RETURN_IF_ERROR(RenderMap("uid_mappings", request.uid_mappings(),
+                                   &facts->uid_map, &facts->uid_args,
+                                   &facts->uid_zero));
+  NSBOOT_RETURN_IF_ERROR(RenderMap("gid_mappings", request.gid_mappings(),
+                                   &facts->gid_map, &facts->gid_args,
+                                   &facts->gid_zero));
+  NSBOOT_RETURN_IF_ERROR(CheckHelper("uidmap_helper", request.uidmap_helper(),
+                                     request.uid_mappings_size(),
+                                     "uid_mappings"));
+  NSBOOT_RETURN_IF_ERROR(CheckHelper("gidmap_helper", request.gidmap_helper(),
+                                     request.gid_mappings_size(),
+                                     "gid_mappings"));
+  switch (request.setgroups()) {
+    case v1::SETGROUPS_UNSPECIFIED:
+      facts->deny_setgroups = create_user && request.rootless_euid();
+      break;
+    case v1::SETGROUPS_ALLOW:
+      facts->drop_groups = !request.rootless_euid();
+      break;
+    case v1::SETGROUPS_DENY:
+      facts->deny_setgroups = true;
+      break;
+    default:
+      return Invalid("setgroups",
+                     absl::StrCat("unknown policy ",
+                                  static_cast<int>(request.setgroups())));
+  }
+  if (create_user && options.protocol != ReplyProtocol::kNative) {
+    // runc's stage 2 always does setuid(0) and setgid(0); runc's config
+    // validation requires a root mapping for a user namespace.
+    if (!facts->uid_zero) {
+      return Invalid("uid_mappings",
+                     "the runc protocols need container uid 0 mapped in a new "
+                     "user namespace");
+    }
+    if (!facts->gid_zero) {
+      return Invalid("gid_mappings",
+                     "the runc protocols need container gid 0 mapped in a new "
+                     "user namespace");
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckTime(const v1::BootstrapRequest& request,
+                       const PlanOptions& options, Facts* facts) {
+  if (request.time_offsets_size() == 0) return absl::OkStatus();
+  if (options.protocol == ReplyProtocol::kRunc11) {
+    return Invalid("time_offsets",
+                   "not part of the runc 1.1 protocol (its attribute 27290 is "
+                   "MOUNT_SOURCES)");
+  }
+  if (facts->join_time) {
+    return Invalid("time_offsets",
+                   "set while joining a time namespace: the offsets of an "
+                   "existing time namespace cannot change");
+  }
+  if (!(facts->create_flags & kCloneNewTime)) {
+    return Invalid("time_offsets",
+                   "set, but NAMESPACE_TIME is not in create_namespaces");
+  }
+  bool seen[3] = {false, false, false};
+  for (int i = 0; i < request.time_offsets_size(); ++i) {
+    const std::string field = absl::StrCat("time_offsets[", i, "]");
+    const v1::TimeOffset& offset = request.time_offsets(i);
+    const char* clock = nullptr;
+    switch (offset.clock()) {
+      case v1::TIME_CLOCK_MONOTONIC:
+        clock = "monotonic";
+        break;
+      case v1::TIME_CLOCK_BOOTTIME:
+        clock = "boottime";
+        break;
+      default:
+        return Invalid(field + ".clock",
+                       absl::StrCat("unknown clock ",
+                                    static_cast<int>(offset.clock())));
+    }
+    if (seen[offset.clock()]) {
+      return Invalid(field + ".clock", absl::StrCat(clock, " is set twice"));
+    }
+    seen[offset.clock()] = true;
+    if (offset.nanoseconds() < 0 || offset.nanoseconds() >= 1000000000) {
+      return Invalid(field + ".nanoseconds", "not in [0, 999999999]");
+    }
+    absl::StrAppend(&facts->time_offsets, clock, " ", offset.seconds(), " ",
+                    offset.nanoseconds(), "\n");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckMountSources(const v1::BootstrapRequest& request,
+                               const PlanOptions& options, Facts* facts) {
+  if (request.mount_sources_size() == 0) {
+    if (!options.mount_source_fds.empty()) {
+      return Invalid("PlanOptions.mount_source_fds",
+                     "set, but the request has no mount_sources");
+    }
+    return absl::OkStatus();
+  }
+  if (options.protocol != ReplyProtocol::kRunc11) {
+    return Invalid("mount_sources",
+                   "only part of the runc 1.1 protocol (runc 1.2+ opens mount "
+                   "sources in the parent)");
+  }
+  if (options.mount_source_fds.size() !=
+      static_cast<size_t>(request.mount_sources_size())) {
+    return Invalid("mount_sources",
+                   absl::StrCat(request.mount_sources_size(),
+                                " entries, but PlanOptions.mount_source_fds "
+                                "(_LIBCONTAINER_MOUNT_FDS) has ",
+                                options.mount_source_fds.size()));
+  }
+  for (int i = 0; i < request.mount_sources_size(); ++i) {
+    const std::string field = absl::StrCat("mount_sources[", i, "]");
+    const std::string& source = request.mount_sources(i);
+    const int fd = options.mount_source_fds[i];
+    if (source.empty()) {
+      if (fd != -1) {
+        return Invalid(field, absl::StrCat("empty, but mount_source_fds[", i,
+                                           "] is ", fd, ", not -1"));
+      }
+      continue;
+    }
+    if (source.find('\0') != std::string::npos) {
+      return Invalid(field, "contains a NUL byte");
+    }
+    if (fd < 0) {
+      return Invalid(field, absl::StrCat("set, but mount_source_fds[", i,
+                                         "] is ", fd));
+    }
+    for (int j = 0; j < i; ++j) {
+      if (options.mount_source_fds[j] == fd) {
+        return Invalid(field, absl::StrCat("mount_source_fds[", i,
+                                           "] repeats fd ", fd));
+      }
+    }
+    facts->mount_sources = true;
+  }
+  if (facts->mount_sources && !(facts->create_flags & kCloneNewNs)) {
+    return Invalid("mount_sources",
+                   "set, but NAMESPACE_MOUNT is not in create_namespaces");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckOptions(const v1::BootstrapRequest& request,
+                          const PlanOptions& options, Facts* facts,
+                          v1::LogLevel* log_level) {
+  const v1::Options& o = request.options();
+  if (o.seal_exe()) {
+    return absl::UnimplementedError(
+        "options.seal_exe: this executor does not copy and re-execute the "
+        "binary; seal it in the parent (as runc 1.2+ does)");
+  }
+  if (o.parent_death_signal() < 0 || o.parent_death_signal() > kMaxSignal) {
+    return Invalid("options.parent_death_signal",
+                   absl::StrCat(o.parent_death_signal(), " is not a signal"));
+  }
+  if (o.parent_death_signal() != 0) {
+    facts->intermediate_signal = o.parent_death_signal();
+    facts->final_signal = o.parent_death_signal();
+  }
+  if (o.log_level() == v1::LOG_LEVEL_UNSPECIFIED) {
+    *log_level = options.default_log_level;
+  } else if (o.log_level() >= v1::LOG_LEVEL_PANIC &&
+             o.log_level() <= v1::LOG_LEVEL_TRACE) {
+    *log_level = o.log_level();
+  } else {
+    return Invalid("options.log_level",
+                   absl::StrCat("unknown level ", static_cast<int>(o.log_level())));
+  }
+  if (o.reply_pidfds() && options.protocol != ReplyProtocol::kNative) {
+    return Invalid("options.reply_pidfds",
+                   "the runc protocols cannot carry pidfds");
+  }
+  if (request.has_oom_score_adj() &&
+      (request.oom_score_adj() < -1000 || request.oom_score_adj() > 1000)) {
+    return Invalid("oom_score_adj", absl::StrCat(request.oom_score_adj(),
+                                                 " is not in [-1000, 1000]"));
+  }
+  for (size_t i = 0; i < options.process_names.size(); ++i) {
+    const std::string& name = options.process_names[i];
+    if (name.empty() || name.size() > kMaxProcessName ||
+        name.find('\0') != std::string::npos) {
+      return Invalid(absl::StrCat("PlanOptions.process_names[", i, "]"),
+                     absl::StrCat("must be 1 to ", kMaxProcessName,
+                                  " bytes without NUL"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+PlanStep MakeStep(StepKind kind, v1::Step error_step) {
+  PlanStep step;
+  step.kind = kind;
+  step.error_step = error_step;
+  return step;
+}
+
+PlanStep SyncStep(StepKind kind, SyncPoint sync) {
+  PlanStep step = MakeStep(kind, v1::STEP_SYNC);
+  step.sync = sync;
+  return step;
+}
+
+PlanStep ValueStep(StepKind kind, v1::Step error_step, int64_t value) {
+  PlanStep step = MakeStep(kind, error_step);
+  step.value = value;
+  return step;
+}
+
+PlanStep TextStep(StepKind kind, v1::Step error_step, std::string text) {
+  PlanStep step = MakeStep(kind, error_step);
+  step.text = std::move(text);
+  return step;
+}
+
+PlanStep BecomeRoot(bool uid, bool gid) {
+  PlanStep step = MakeStep(StepKind::kBecomeRoot, v1::STEP_SET_IDS);
+  step.uid = uid;
+  step.gid = gid;
+  return step;
+}
+
+}  // namespace
+
+absl::StatusOr<Plan> MakePlan(const v1::BootstrapRequest& request,
+                              const PlanOptions& options) {
+  Plan plan;
+  const uint32_t version =
+      request.schema_version() == 0 ? 1 : request.schema_version();
+  bool supported = false;
+  for (uint32_t v : kSupportedSchemaVersions) supported |= v == version;
+  if (!supported) {
+    return Invalid("schema_version",
+                   absl::StrCat(version, " is not supported (supported: ",
+                                absl::StrJoin(kSupportedSchemaVersions, ", "),
+                                ")"));
+  }
+  plan.schema_version = version;
+  plan.protocol = options.protocol;
+  plan.finish = options.finish;
+
+  Facts facts;
+  NSBOOT_RETURN_IF_ERROR(CheckNamespaces(request, options, &facts));
+  NSBOOT_RETURN_IF_ERROR(CheckUser(request, options, &facts));
+  NSBOOT_RETURN_IF_ERROR(CheckTime(request, options, &facts));
+  NSBOOT_RETURN_IF_ERROR(CheckMountSources(request, options, &facts));
+  NSBOOT_RETURN_IF_ERROR(
+      CheckOptions(request, options, &facts, &plan.log_level));
+
+  plan.reply_pidfds = request.options().reply_pidfds();
+  plan.create_flags = facts.create_flags;
+  plan.join_targets = facts.targets;
+  if (facts.mount_sources) {
+    plan.mount_sources.assign(request.mount_sources().begin(),
+                              request.mount_sources().end());
+    plan.mount_source_fds = options.mount_source_fds;
+  }
+
+  const bool runc = options.protocol != ReplyProtocol::kNative;
+  const bool joins = !facts.targets.empty();
+  const bool create_user = facts.create_flags & kCloneNewUser;
+  const bool uid_map = !facts.uid_map.empty();
+  const bool gid_map = !facts.gid_map.empty();
+  const bool user_maps = create_user &&
+                         (uid_map || gid_map || facts.deny_setgroups);
+  const bool time_offsets = !facts.time_offsets.empty();
+  // runc 1.1 unshares the cgroup namespace in stage 2, after the parent has
+  // moved the process into its cgroup.
+  const uint32_t init_unshare =
+      options.protocol == ReplyProtocol::kRunc11
+          ? (facts.create_flags & kCloneNewCgroup)
+          : 0;
+  const uint32_t child_unshare =
+      facts.create_flags & ~kCloneNewUser & ~init_unshare;
+
+  if (facts.create_flags & kCloneNewPid) {
+    plan.init_reason = "new pid namespace: only children of stage 1 enter it";
+  } else if (facts.join_pid) {
+    plan.init_reason =
+        "joined pid namespace: only children of stage 1 enter it";
+  } else if (facts.create_flags & kCloneNewTime) {
+    plan.init_reason = "new time namespace: only children of stage 1 enter it";
+  } else if (runc) {
+    plan.init_reason = "not needed for a namespace; the runc protocols always "
+                       "have three stages";
+  } else {
+    plan.init_reason = "not needed for a namespace; kept for a uniform process "
+                       "model (the final process is always stage 2)";
+  }
+
+  // Stage 0: PARENT.
+  StagePlan& parent = plan.stages[0];
+  parent.stage = v1::STAGE_PARENT;
+  parent.name = options.process_names[0];
+  std::vector<PlanStep>& p = parent.steps;
+  p.push_back(TextStep(StepKind::kSetName, v1::STEP_CLONE, parent.name));
+  p.push_back(ValueStep(StepKind::kSetParentDeathSignal, v1::STEP_CLONE,
+                        facts.intermediate_signal));
+  if (options.protocol != ReplyProtocol::kRunc12) {
+    p.push_back(MakeStep(StepKind::kReplyReady, v1::STEP_REPLY));
+  }
+  if (request.has_oom_score_adj()) {
+    p.push_back(TextStep(StepKind::kWriteOomScoreAdj, v1::STEP_OOM_SCORE_ADJ,
+                         absl::StrCat(request.oom_score_adj())));
+  }
+  if (joins) {
+    p.push_back(ValueStep(StepKind::kSetDumpable, v1::STEP_SET_DUMPABLE, 0));
+  }
+  p.push_back(MakeStep(StepKind::kCloneChild, v1::STEP_CLONE));
+  if (user_maps) {
+    p.push_back(SyncStep(StepKind::kAwait, SyncPoint::kUserMaps));
+    if (facts.deny_setgroups) {
+      p.push_back(TextStep(StepKind::kWriteSetgroups, v1::STEP_SETGROUPS,
+                           "deny"));
+    }
+    if (uid_map) {
+      PlanStep step =
+          TextStep(StepKind::kWriteUidMap, v1::STEP_UID_MAP, facts.uid_map);
+      step.helper = request.uidmap_helper();
+      step.helper_args = facts.uid_args;
+      p.push_back(std::move(step));
+    }
+    if (gid_map) {
+      PlanStep step =
+          TextStep(StepKind::kWriteGidMap, v1::STEP_GID_MAP, facts.gid_map);
+      step.helper = request.gidmap_helper();
+      step.helper_args = facts.gid_args;
+      p.push_back(std::move(step));
+    }
+    p.push_back(SyncStep(StepKind::kAck, SyncPoint::kUserMaps));
+  }
+  if (time_offsets) {
+    p.push_back(SyncStep(StepKind::kAwait, SyncPoint::kTimeOffsets));
+    p.push_back(TextStep(StepKind::kWriteTimeOffsets, v1::STEP_TIME_OFFSETS,
+                         facts.time_offsets));
+    p.push_back(SyncStep(StepKind::kAck, SyncPoint::kTimeOffsets));
+  }
+  if (facts.mount_sources) {
+    p.push_back(SyncStep(StepKind::kAwait, SyncPoint::kMountSources));
+    p.push_back(
+        MakeStep(StepKind::kSendMountSources, v1::STEP_MOUNT_SOURCES));
+    p.push_back(SyncStep(StepKind::kAck, SyncPoint::kMountSources));
+  }
+  p.push_back(SyncStep(StepKind::kAwait, SyncPoint::kInitPid));
+  p.push_back(MakeStep(StepKind::kReplyPids, v1::STEP_REPLY));
+  p.push_back(SyncStep(StepKind::kAck, SyncPoint::kInitPid));
+  p.push_back(SyncStep(StepKind::kAwait, SyncPoint::kChildFinish));
+  p.push_back(SyncStep(StepKind::kReleaseInit, SyncPoint::kRelease));
+  {
+    PlanStep step = SyncStep(StepKind::kAwaitInit, SyncPoint::kInitFinish);
+    if (options.finish == FinishMode::kExec) step.error_step = v1::STEP_EXEC;
+    p.push_back(std::move(step));
+  }
+  p.push_back(MakeStep(StepKind::kParentDone, v1::STEP_SYNC));
+
+  // Stage 1: CHILD.
+  StagePlan& child = plan.stages[1];
+  child.stage = v1::STAGE_CHILD;
+  child.name = options.process_names[1];
+  std::vector<PlanStep>& c = child.steps;
+  c.push_back(TextStep(StepKind::kSetName, v1::STEP_CLONE, child.name));
+  c.push_back(ValueStep(StepKind::kSetParentDeathSignal, v1::STEP_CLONE,
+                        facts.intermediate_signal));
+  if (joins) {
+    c.push_back(MakeStep(StepKind::kOpenNamespaces, v1::STEP_OPEN_NAMESPACE));
+    if (facts.user_target >= 0) {
+      // As nsenter(1) and runc 1.3: join the others while still privileged in
+      // the caller's user namespace, tolerating EPERM; then the user
+      // namespace; then retry what failed with the new credentials.
+      for (size_t i = 0; i < facts.targets.size(); ++i) {
+        if (static_cast<int>(i) == facts.user_target) continue;
+        PlanStep step = ValueStep(StepKind::kJoin, v1::STEP_SETNS, i);
+        step.defer_eperm = true;
+        c.push_back(std::move(step));
+      }
+      c.push_back(
+          ValueStep(StepKind::kJoin, v1::STEP_SETNS, facts.user_target));
+      if (options.protocol != ReplyProtocol::kRunc11) {
+        c.push_back(BecomeRoot(true, true));
+        c.push_back(ValueStep(StepKind::kSetParentDeathSignal, v1::STEP_CLONE,
+                              facts.intermediate_signal));
+      }
+      if (facts.targets.size() > 1) {
+        c.push_back(MakeStep(StepKind::kJoinDeferred, v1::STEP_SETNS));
+      }
+    } else {
+      for (size_t i = 0; i < facts.targets.size(); ++i) {
+        c.push_back(ValueStep(StepKind::kJoin, v1::STEP_SETNS, i));
+      }
+    }
+    c.push_back(MakeStep(StepKind::kCloseNamespaces, v1::STEP_OPEN_NAMESPACE));
+  }
+  if (create_user) {
+    c.push_back(ValueStep(StepKind::kUnshare, v1::STEP_UNSHARE, kCloneNewUser));
+  }
+  // Stage 0 writes /proc/<stage1>/...: a non-dumpable stage 1 has those
+  // files owned by the caller's root. runc re-enables dumpable for the maps.
+  const bool dumpable_window = joins && (user_maps || time_offsets);
+  if (dumpable_window) {
+    c.push_back(ValueStep(StepKind::kSetDumpable, v1::STEP_SET_DUMPABLE, 1));
+  }
+  if (user_maps) c.push_back(SyncStep(StepKind::kRequest, SyncPoint::kUserMaps));
+  if (child_unshare != 0) {
+    c.push_back(ValueStep(StepKind::kUnshare, v1::STEP_UNSHARE, child_unshare));
+  }
+  if (time_offsets) {
+    c.push_back(SyncStep(StepKind::kRequest, SyncPoint::kTimeOffsets));
+  }
+  if (dumpable_window) {
+    c.push_back(ValueStep(StepKind::kSetDumpable, v1::STEP_SET_DUMPABLE, 0));
+  }
+  if (create_user && (facts.uid_zero || facts.gid_zero)) {
+    c.push_back(BecomeRoot(facts.uid_zero, facts.gid_zero));
+    // A change of effective ids clears the parent-death signal.
+    c.push_back(ValueStep(StepKind::kSetParentDeathSignal, v1::STEP_CLONE,
+                          facts.intermediate_signal));
+  }
+  if (facts.mount_sources) {
+    c.push_back(
+        MakeStep(StepKind::kReceiveMountSources, v1::STEP_MOUNT_SOURCES));
+  }
+  c.push_back(MakeStep(StepKind::kCloneInit, v1::STEP_CLONE));
+  c.push_back(MakeStep(StepKind::kReportInitPid, v1::STEP_SYNC));
+  c.push_back(MakeStep(StepKind::kExitChild, v1::STEP_SYNC));
+
+  // Stage 2: INIT.
+  StagePlan& init = plan.stages[2];
+  init.stage = v1::STAGE_INIT;
+  init.name = options.process_names[2];
+  std::vector<PlanStep>& f = init.steps;
+  f.push_back(TextStep(StepKind::kSetName, v1::STEP_CLONE, init.name));
+  f.push_back(SyncStep(StepKind::kAwaitRelease, SyncPoint::kRelease));
+  if (runc || options.new_session) {
+    f.push_back(MakeStep(StepKind::kSetsid, v1::STEP_SET_IDS));
+  }
+  if (runc) f.push_back(BecomeRoot(true, true));
+  if (facts.drop_groups) {
+    f.push_back(MakeStep(StepKind::kDropGroups, v1::STEP_SETGROUPS));
+  }
+  if (init_unshare != 0) {
+    f.push_back(ValueStep(StepKind::kUnshare, v1::STEP_UNSHARE, init_unshare));
+  }
+  if (facts.final_signal != 0) {
+    f.push_back(ValueStep(StepKind::kSetParentDeathSignal, v1::STEP_CLONE,
+                          facts.final_signal));
+  }
+  if (options.finish == FinishMode::kExec) {
+    f.push_back(MakeStep(StepKind::kFinishExec, v1::STEP_EXEC));
+  } else {
+    f.push_back(SyncStep(StepKind::kFinishReturn, SyncPoint::kInitFinish));
+  }
+  return plan;
+}
+
+const char* ReplyProtocolName(ReplyProtocol protocol) {
+  switch (protocol) {
+    case ReplyProtocol::kNative:
+      return "native";
+    case ReplyProtocol::kRunc11:
+      return "runc-1.1";
+    case ReplyProtocol::kRunc12:
+      return "runc-1.2";
+  }
+  return "?";
+}
+
+const char* StepKindName(StepKind kind) {
+  switch (kind) {
+    case StepKind::kSetName: return "set-name";
+    case StepKind::kSetParentDeathSignal: return "parent-death-signal";
+    case StepKind::kSetDumpable: return "set-dumpable";
+    case StepKind::kBecomeRoot: return "become-root";
+    case StepKind::kReplyReady: return "reply-ready";
+    case StepKind::kWriteOomScoreAdj: return "write-oom-score-adj";
+    case StepKind::kCloneChild: return "clone-child";
+    case StepKind::kAwait: return "await";
+    case StepKind::kAck: return "ack";
+    case StepKind::kWriteSetgroups: return "write-setgroups";
+    case StepKind::kWriteUidMap: return "write-uid-map";
+    case StepKind::kWriteGidMap: return "write-gid-map";
+    case StepKind::kWriteTimeOffsets: return "write-time-offsets";
+    case StepKind::kSendMountSources: return "send-mount-sources";
+    case StepKind::kReplyPids: return "reply-pids";
+    case StepKind::kReleaseInit: return "release-init";
+    case StepKind::kAwaitInit: return "await-init";
+    case StepKind::kParentDone: return "parent-done";
+    case StepKind::kOpenNamespaces: return "open-namespaces";
+    case StepKind::kJoin: return "join";
+    case StepKind::kJoinDeferred: return "join-deferred";
+    case StepKind::kCloseNamespaces: return "close-namespaces";
+    case StepKind::kUnshare: return "unshare";
+    case StepKind::kRequest: return "request";
+    case StepKind::kReceiveMountSources: return "receive-mount-sources";
+    case StepKind::kCloneInit: return "clone-init";
+    case StepKind::kReportInitPid: return "report-init-pid";
+    case StepKind::kExitChild: return "exit-child";
+    case StepKind::kAwaitRelease: return "await-release";
+    case StepKind::kSetsid: return "setsid";
+    case StepKind::kDropGroups: return "drop-groups";
+    case StepKind::kFinishReturn: return "finish-return";
+    case StepKind::kFinishExec: return "finish-exec";
+  }
+  return "?";
+}
+
+const char* SyncPointName(SyncPoint sync) {
+  switch (sync) {
+    case SyncPoint::kUserMaps: return "user-maps";
+    case SyncPoint::kTimeOffsets: return "time-offsets";
+    case SyncPoint::kMountSources: return "mount-sources";
+    case SyncPoint::kInitPid: return "init-pid";
+    case SyncPoint::kChildFinish: return "child-finish";
+    case SyncPoint::kRelease: return "release";
+    case SyncPoint::kInitFinish: return "init-finish";
+  }
+  return "?";
+}
+
+const char* NamespaceName(v1::Namespace type) {
+  switch (type) {
+    case v1::NAMESPACE_MOUNT: return "mnt";
+    case v1::NAMESPACE_UTS: return "uts";
+    case v1::NAMESPACE_IPC: return "ipc";
+    case v1::NAMESPACE_USER: return "user";
+    case v1::NAMESPACE_PID: return "pid";
+    case v1::NAMESPACE_NET: return "net";
+    case v1::NAMESPACE_CGROUP: return "cgroup";
+    case v1::NAMESPACE_TIME: return "time";
+    default: return "?";
+  }
+}
+
+uint32_t NamespaceCloneFlag(v1::Namespace type) {
+  switch (type) {
+    case v1::NAMESPACE_MOUNT: return kCloneNewNs;
+    case v1::NAMESPACE_UTS: return kCloneNewUts;
+    case v1::NAMESPACE_IPC: return kCloneNewIpc;
+    case v1::NAMESPACE_USER: return kCloneNewUser;
+    case v1::NAMESPACE_PID: return kCloneNewPid;
+    case v1::NAMESPACE_NET: return kCloneNewNet;
+    case v1::NAMESPACE_CGROUP: return kCloneNewCgroup;
+    case v1::NAMESPACE_TIME: return kCloneNewTime;
+    default: return 0;
+  }
+}
+
+std::string CloneFlagsNames(uint32_t flags) {
+  std::vector<const char*> names;
+  for (int t = v1::NAMESPACE_MOUNT; t <= v1::NAMESPACE_TIME; ++t) {
+    const v1::Namespace type = static_cast<v1::Namespace>(t);
+    if (flags & NamespaceCloneFlag(type)) names.push_back(NamespaceName(type));
+  }
+  return names.empty() ? "none" : absl::StrJoin(names, ",");
+}
+
+namespace {
+
+std::string TargetText(const JoinTarget& target) {
+  std::vector<const char*> types;
+  for (v1::Namespace t : target.types) types.push_back(NamespaceName(t));
+  std::string what = absl::StrJoin(types, ",");
+  switch (target.kind) {
+    case JoinTarget::Kind::kPath:
+      return absl::StrCat(what, " from path ", QuoteBytes(target.path));
+    case JoinTarget::Kind::kPid:
+      return absl::StrCat(what, " of pid ", target.pid,
+                          " (pidfd_open, one setns)");
+    case JoinTarget::Kind::kPidfd:
+      return absl::StrCat(what, " of pidfd ", target.fd, " (one setns)");
+  }
+  return what;
+}
+
+const char* StageNumber(v1::Stage stage) {
+  switch (stage) {
+    case v1::STAGE_PARENT: return "0";
+    case v1::STAGE_CHILD: return "1";
+    case v1::STAGE_INIT: return "2";
+    default: return "?";
+  }
+}
+
+std::string StepText(const Plan& plan, const PlanStep& step) {
+  std::string out = StepKindName(step.kind);
+  switch (step.kind) {
+    case StepKind::kSetName:
+      absl::StrAppend(&out, " ", QuoteBytes(step.text));
+      break;
+    case StepKind::kSetParentDeathSignal:
+      absl::StrAppend(&out, " ", step.value);
+      break;
+    case StepKind::kSetDumpable:
+      absl::StrAppend(&out, " ", step.value);
+      break;
+    case StepKind::kBecomeRoot:
+      if (step.gid) absl::StrAppend(&out, " setresgid(0,0,0)");
+      if (step.uid) absl::StrAppend(&out, " setresuid(0,0,0)");
+      break;
+    case StepKind::kReplyReady:
+      absl::StrAppend(&out, plan.protocol == ReplyProtocol::kRunc11
+                                ? " (NUL byte on the init pipe)"
+                                : " (Ready, schema versions 1)");
+      break;
+    case StepKind::kWriteOomScoreAdj:
+      absl::StrAppend(&out, " /proc/self/oom_score_adj ",
+                      QuoteBytes(step.text));
+      break;
+    case StepKind::kCloneChild:
+      absl::StrAppend(&out, " stage 1 (clone3 CLONE_PARENT|CLONE_PIDFD)");
+      break;
+    case StepKind::kAwait:
+    case StepKind::kAck:
+    case StepKind::kRequest:
+      absl::StrAppend(&out, " ", SyncPointName(step.sync));
+      break;
+    case StepKind::kWriteSetgroups:
+      absl::StrAppend(&out, " /proc/<stage1>/setgroups ",
+                      QuoteBytes(step.text));
+      break;
+    case StepKind::kWriteUidMap:
+    case StepKind::kWriteGidMap:
+      absl::StrAppend(
+          &out, " /proc/<stage1>/",
+          step.kind == StepKind::kWriteUidMap ? "uid_map " : "gid_map ",
+          QuoteBytes(step.text));
+      if (step.helper.empty()) {
+        absl::StrAppend(&out, "; no helper");
+      } else {
+        absl::StrAppend(&out, "; on EPERM: ", QuoteBytes(step.helper),
+                        " <stage1> ", absl::StrJoin(step.helper_args, " "));
+      }
+      break;
+    case StepKind::kWriteTimeOffsets:
+      absl::StrAppend(&out, " /proc/<stage1>/timens_offsets ",
+                      QuoteBytes(step.text));
+      break;
+    case StepKind::kSendMountSources:
+    case StepKind::kReceiveMountSources:
+      for (size_t i = 0; i < plan.mount_sources.size(); ++i) {
+        if (plan.mount_sources[i].empty()) continue;
+        absl::StrAppend(&out, " ", QuoteBytes(plan.mount_sources[i]), "->fd",
+                        plan.mount_source_fds[i]);
+      }
+      break;
+    case StepKind::kReplyPids:
+      switch (plan.protocol) {
+        case ReplyProtocol::kNative:
+          absl::StrAppend(&out, plan.reply_pidfds ? " (Pids with pidfds)"
+                                                  : " (Pids)");
+          break;
+        default:
+          absl::StrAppend(&out, " (PID JSON line on the init pipe)");
+      }
+      break;
+    case StepKind::kReleaseInit:
+      absl::StrAppend(&out, " stage 2");
+      break;
+    case StepKind::kAwaitInit:
+      absl::StrAppend(&out, plan.finish == FinishMode::kExec
+                                ? " (exec succeeded: EOF after init-finish)"
+                                : " (init-finish)");
+      break;
+    case StepKind::kParentDone:
+      absl::StrAppend(&out, " (Run returns; the caller exits 0)");
+      break;
+    case StepKind::kOpenNamespaces:
+      absl::StrAppend(&out, " (all ", plan.join_targets.size(),
+                      plan.join_targets.size() == 1 ? " target" : " targets",
+                      " before any setns, O_CLOEXEC)");
+      break;
+    case StepKind::kJoin: {
+      const JoinTarget& target = plan.join_targets[step.value];
+      absl::StrAppend(&out, " [", step.value, "] ", TargetText(target));
+      if (step.defer_eperm) absl::StrAppend(&out, "; EPERM deferred");
+      break;
+    }
+    case StepKind::kJoinDeferred:
+      absl::StrAppend(&out, " (retry the EPERM ones; any failure is fatal)");
+      break;
+    case StepKind::kUnshare:
+      absl::StrAppend(&out, " ", CloneFlagsNames(step.value));
+      break;
+    case StepKind::kCloneInit:
+      absl::StrAppend(&out, " stage 2 (clone3 CLONE_PARENT|CLONE_PIDFD)");
+      break;
+    case StepKind::kReportInitPid:
+      absl::StrAppend(&out, " (pid and pidfd of stage 2)");
+      break;
+    case StepKind::kExitChild:
+      absl::StrAppend(&out, " (child-finish, exit 0)");
+      break;
+    case StepKind::kDropGroups:
+      absl::StrAppend(&out, " setgroups(0, NULL)");
+      break;
+    case StepKind::kFinishReturn:
+      absl::StrAppend(&out, " (init-finish, return into the caller)");
+      break;
+    case StepKind::kFinishExec:
+      absl::StrAppend(&out, " (execve the command)");
+      break;
+    case StepKind::kCloseNamespaces:
+    case StepKind::kAwaitRelease:
+    case StepKind::kSetsid:
+      break;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string FormatPlan(const Plan& plan) {
+  std::string out;
+  absl::StrAppend(&out, "plan: schema v", plan.schema_version, ", protocol ",
+                  ReplyProtocolName(plan.protocol), ", finish ",
+                  plan.finish == FinishMode::kExec ? "exec" : "return",
+                  ", log level ", v1::LogLevel_Name(plan.log_level), "\n");
+  absl::StrAppend(&out, "create: ", CloneFlagsNames(plan.create_flags), "\n");
+  if (plan.join_targets.empty()) {
+    absl::StrAppend(&out, "join: none\n");
+  } else {
+    absl::StrAppend(&out, "join:\n");
+    for (size_t i = 0; i < plan.join_targets.size(); ++i) {
+      absl::StrAppend(&out, "  [", i, "] ", TargetText(plan.join_targets[i]),
+                      "\n");
+    }
+  }
+  absl::StrAppend(&out, "processes: 3; stage 2: ", plan.init_reason, "\n");
+  static const char* const kRoles[] = {
+      "stays in the caller's namespaces, writes from outside, replies",
+      "joins and creates namespaces, clones stage 2, exits",
+      "the final process",
+  };
+  for (size_t s = 0; s < plan.stages.size(); ++s) {
+    const StagePlan& stage = plan.stages[s];
+    absl::StrAppend(&out, "stage ", StageNumber(stage.stage), " ",
+                    v1::Stage_Name(stage.stage).substr(6), " ",
+                    QuoteBytes(stage.name), ": ", kRoles[s], "\n");
+    for (size_t i = 0; i < stage.steps.size(); ++i) {
+      absl::StrAppend(&out, absl::StrFormat("  %2d. ", i + 1),
+                      StepText(plan, stage.steps[i]), "\n");
+    }
+  }
+  return out;
+}
+
+}  // namespace executor
+}  // namespace nsboot
