@@ -1,0 +1,46 @@
+// Where the bootstrap's replies go. The executor never encodes a byte of the
+// native protocol itself: it hands typed v1::BootstrapReply messages to a
+// ReplySink the embedder provides. The codec layer frames them for the native
+// protocol; executor/runc_replies.h turns them into runc's bytes.
+//
+// Contract:
+//  * Send is called only in stage 0, the process that called Run (an
+//    ordinary process: it may allocate), never between clone and exec.
+//  * Order: Ready (native and runc 1.1 only) first; then any Log records;
+//    Pids once stage 2 exists; at most one Error, and nothing after it.
+//  * A failing Send aborts the bootstrap (stage 0 kills the other stages);
+//    after a failed Send of anything but an Error, the Error is still
+//    attempted.
+#ifndef NSBOOT_EXECUTOR_REPLY_SINK_H_
+#define NSBOOT_EXECUTOR_REPLY_SINK_H_
+
+#include <cstdint>
+
+#include "absl/status/status.h"
+#include "absl/types/span.h"
+#include "proto/nsboot/v1/bootstrap.pb.h"
+
+namespace nsboot {
+namespace executor {
+
+// What travels beside a reply rather than inside it.
+struct Attachments {
+  // Pids with options.reply_pidfds: the pidfds of stage 1 and stage 2, in
+  // this order, to be sent as SCM_RIGHTS. Borrowed: valid during Send only.
+  absl::Span<const int> fds;
+  // Error: getpid() of the failing stage in its own PID namespace (runc's
+  // FATAL lines carry it: "nsexec-1[123]: ..."); 0 when unknown.
+  int32_t pid = 0;
+};
+
+class ReplySink {
+ public:
+  virtual ~ReplySink() = default;
+  virtual absl::Status Send(const v1::BootstrapReply& reply,
+                            const Attachments& attachments) = 0;
+};
+
+}  // namespace executor
+}  // namespace nsboot
+
+#endif  // NSBOOT_EXECUTOR_REPLY_SINK_H_

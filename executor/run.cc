@@ -1,0 +1,922 @@
+#include "executor/run.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <climits>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/string_view.h"
+#include "common/status_macros.h"
+#include "executor/plan.h"
+#include "executor/reply_sink.h"
+#include "executor/sync.h"
+#include "executor/sys.h"
+
+extern char** environ;
+
+namespace nsboot {
+namespace executor {
+namespace {
+
+constexpr int kMaxTargets = 8;  // one per namespace type at most
+
+using sync::Message;
+using sync::Type;
+
+// Everything the stages share. Built in stage 0 before the first clone; the
+// later stages get a copy with their address space and only read it (plus
+// their own fds and pids), so they never allocate.
+struct Ctx {
+  const Plan* plan = nullptr;
+  ReplySink* sink = nullptr;
+
+  // [0]: stage 0's end, [1]: the other stage's end.
+  int child_sock[2] = {-1, -1};
+  int init_sock[2] = {-1, -1};
+
+  pid_t host_pid = 0;  // parent of stage 0 and, by CLONE_PARENT, of 1 and 2
+  pid_t child_pid = 0;
+  int child_pidfd = -1;
+  pid_t init_pid = 0;
+  int init_pidfd = -1;
+
+  int ns_fds[kMaxTargets];
+  bool deferred[kMaxTargets];
+
+  // Stage 0 only: after the first Error, nothing more is sent.
+  bool error_sent = false;
+
+  // FinishMode::kExec, prepared before any clone.
+  const char* exec_path = nullptr;
+  std::vector<char*> exec_argv;
+  std::vector<char*> exec_envp;
+  char** exec_env = nullptr;
+};
+
+pid_t RawGetpid() { return static_cast<pid_t>(syscall(SYS_getpid)); }
+pid_t RawGetppid() { return static_cast<pid_t>(syscall(SYS_getppid)); }
+
+// ---------------------------------------------------------------------------
+// Stages 1 and 2: no allocation, raw checks, report and _exit on failure.
+
+[[noreturn]] void StageFail(Ctx& ctx, int sock, v1::Stage stage,
+                            v1::Step error_step, int err,
+                            const sys::Text& text) {
+  Message m;
+  m.type = Type::kError;
+  m.stage = stage;
+  m.step = error_step;
+  m.err = err;
+  m.pid = RawGetpid();
+  memcpy(m.text, text.data(), text.size() + 1);
+  sync::Send(sock, m);
+  // Stage 1 takes down the stage 2 it created; stage 0 does not know it yet.
+  if (stage == v1::STAGE_CHILD && ctx.init_pidfd >= 0) {
+    sys::PidfdSendSignal(ctx.init_pidfd, SIGKILL);
+  }
+  _exit(1);
+}
+
+[[noreturn]] void StageFail(Ctx& ctx, int sock, v1::Stage stage,
+                            const PlanStep& step, int err,
+                            const sys::Text& text) {
+  StageFail(ctx, sock, stage, step.error_step, err, text);
+}
+
+[[noreturn]] void StageFailSimple(Ctx& ctx, int sock, v1::Stage stage,
+                                  v1::Step error_step, int err,
+                                  const char* what) {
+  sys::Text text;
+  text.Add(what);
+  StageFail(ctx, sock, stage, error_step, err, text);
+}
+
+[[noreturn]] void StageFailSimple(Ctx& ctx, int sock, v1::Stage stage,
+                                  const PlanStep& step, int err,
+                                  const char* what) {
+  StageFailSimple(ctx, sock, stage, step.error_step, err, what);
+}
+
+// Waits for `type` (and `sync_point`, when >= 0) from stage 0. On EOF or a
+// protocol error the stage exits: stage 0 is gone or has given up, and it is
+// the one that reports.
+void StageAwait(Ctx& ctx, int sock, v1::Stage stage, const PlanStep& step,
+                Type type, int sync_point, Message* m, int* fd) {
+  const int rc = sync::Receive(sock, m, fd);
+  if (rc == 0) _exit(1);  // stage 0 is gone
+  if (rc < 0) StageFailSimple(ctx, sock, stage, step, -rc, "sync receive");
+  if (m->type != type || (sync_point >= 0 && m->sync_point != sync_point)) {
+    StageFailSimple(ctx, sock, stage, step, EPROTO,
+                    "unexpected sync message from stage 0");
+  }
+}
+
+void StageSend(Ctx& ctx, int sock, v1::Stage stage, const PlanStep& step,
+               Type type, int sync_point, int value, int fd) {
+  Message m;
+  m.type = type;
+  m.sync_point = sync_point;
+  m.value = value;
+  const int rc = sync::Send(sock, m, fd);
+  if (rc == -EPIPE || rc == -ECONNRESET) _exit(1);  // stage 0 is gone
+  if (rc < 0) StageFailSimple(ctx, sock, stage, step, -rc, "sync send");
+}
+
+const char* TargetDescription(const JoinTarget& target, char* buf,
+                              size_t size) {
+  sys::Text t;
+  for (size_t i = 0; i < target.types.size(); ++i) {
+    if (i > 0) t.Add(",");
+    t.Add(NamespaceName(target.types[i]));
+  }
+  switch (target.kind) {
+    case JoinTarget::Kind::kPath:
+      t.Add(" namespace ").Add(target.path.c_str());
+      break;
+    case JoinTarget::Kind::kPid:
+      t.Add(" namespaces of pid ").AddInt(target.pid);
+      break;
+    case JoinTarget::Kind::kPidfd:
+      t.Add(" namespaces of pidfd ").AddInt(target.fd);
+      break;
+  }
+  const size_t n = t.size() < size - 1 ? t.size() : size - 1;
+  memcpy(buf, t.data(), n);
+  buf[n] = '\0';
+  return buf;
+}
+
+void SetsOrFail(Ctx& ctx, int sock, v1::Stage stage, const PlanStep& step,
+                int rc, const char* what) {
+  if (rc < 0) StageFailSimple(ctx, sock, stage, step, -rc, what);
+}
+
+void BecomeRoot(Ctx& ctx, int sock, v1::Stage stage, const PlanStep& step) {
+  if (step.gid) SetsOrFail(ctx, sock, stage, step, sys::SetResGid0(),
+                           "setresgid(0, 0, 0)");
+  if (step.uid) SetsOrFail(ctx, sock, stage, step, sys::SetResUid0(),
+                           "setresuid(0, 0, 0)");
+}
+
+// Stage 2. Returns only in FinishMode::kReturn, as the final process.
+void RunInit(Ctx& ctx) {
+  const v1::Stage kStage = v1::STAGE_INIT;
+  // Stage 1's end of its own socket must not live on here, or stage 0 would
+  // not see EOF when stage 1 dies.
+  sys::CloseFd(&ctx.child_sock[1]);
+  ctx.child_pidfd = -1;
+  ctx.init_pidfd = -1;
+  const int sock = ctx.init_sock[1];
+  const pid_t initial_ppid = RawGetppid();
+  for (const PlanStep& step : ctx.plan->stages[2].steps) {
+    switch (step.kind) {
+      case StepKind::kSetName:
+        SetsOrFail(ctx, sock, kStage, step, sys::SetName(step.text.c_str()),
+                   "prctl(PR_SET_NAME)");
+        break;
+      case StepKind::kAwaitRelease: {
+        Message m;
+        StageAwait(ctx, sock, kStage, step, Type::kRelease, -1, &m, nullptr);
+        break;
+      }
+      case StepKind::kSetsid:
+        if (syscall(SYS_setsid) < 0) {
+          StageFailSimple(ctx, sock, kStage, step, errno, "setsid");
+        }
+        break;
+      case StepKind::kBecomeRoot:
+        BecomeRoot(ctx, sock, kStage, step);
+        break;
+      case StepKind::kDropGroups:
+        SetsOrFail(ctx, sock, kStage, step, sys::DropGroups(),
+                   "setgroups(0, NULL)");
+        break;
+      case StepKind::kUnshare: {
+        const int rc = sys::Unshare(static_cast<int>(step.value));
+        if (rc < 0) StageFailSimple(ctx, sock, kStage, step, -rc, "unshare");
+        break;
+      }
+      case StepKind::kSetParentDeathSignal:
+        SetsOrFail(ctx, sock, kStage, step,
+                   sys::SetParentDeathSignal(static_cast<int>(step.value),
+                                             initial_ppid),
+                   "prctl(PR_SET_PDEATHSIG)");
+        break;
+      case StepKind::kFinishReturn:
+        StageSend(ctx, sock, kStage, step, Type::kInitFinish, 0, 0, -1);
+        sys::CloseFd(&ctx.init_sock[1]);
+        return;
+      case StepKind::kFinishExec: {
+        StageSend(ctx, sock, kStage, step, Type::kInitFinish, 0, 0, -1);
+        // The sync socket is O_CLOEXEC: stage 0 sees EOF when exec worked.
+        execve(ctx.exec_path, ctx.exec_argv.data(), ctx.exec_env);
+        const int err = errno;
+        sys::Text text;
+        text.Add("execve ").Add(ctx.exec_path);
+        StageFail(ctx, sock, kStage, step, err, text);
+      }
+      default:
+        StageFailSimple(ctx, sock, kStage, step, 0,
+                        "step not valid in stage 2");
+    }
+  }
+  StageFailSimple(ctx, sock, kStage, v1::STEP_PLAN, 0,
+                  "plan of stage 2 has no finish step");
+}
+
+// Stage 1. Returns only in the final process (from RunInit).
+void RunChild(Ctx& ctx) {
+  const v1::Stage kStage = v1::STAGE_CHILD;
+  sys::CloseFd(&ctx.child_sock[0]);
+  sys::CloseFd(&ctx.init_sock[0]);
+  ctx.child_pidfd = -1;  // stage 0's
+  const int sock = ctx.child_sock[1];
+  const Plan& plan = *ctx.plan;
+  for (int i = 0; i < kMaxTargets; ++i) {
+    ctx.ns_fds[i] = -1;
+    ctx.deferred[i] = false;
+  }
+  char what[160];
+  for (const PlanStep& step : plan.stages[1].steps) {
+    switch (step.kind) {
+      case StepKind::kSetName:
+        SetsOrFail(ctx, sock, kStage, step, sys::SetName(step.text.c_str()),
+                   "prctl(PR_SET_NAME)");
+        break;
+      case StepKind::kSetParentDeathSignal:
+        SetsOrFail(ctx, sock, kStage, step,
+                   sys::SetParentDeathSignal(static_cast<int>(step.value),
+                                             ctx.host_pid),
+                   "prctl(PR_SET_PDEATHSIG)");
+        break;
+      case StepKind::kSetDumpable:
+        SetsOrFail(ctx, sock, kStage, step,
+                   sys::SetDumpable(static_cast<int>(step.value)),
+                   "prctl(PR_SET_DUMPABLE)");
+        break;
+      case StepKind::kBecomeRoot:
+        BecomeRoot(ctx, sock, kStage, step);
+        break;
+      case StepKind::kOpenNamespaces: {
+        if (plan.join_targets.size() > kMaxTargets) {
+          StageFailSimple(ctx, sock, kStage, step, E2BIG, "too many targets");
+        }
+        for (size_t i = 0; i < plan.join_targets.size(); ++i) {
+          const JoinTarget& target = plan.join_targets[i];
+          int fd = -1;
+          switch (target.kind) {
+            case JoinTarget::Kind::kPath:
+              fd = open(target.path.c_str(), O_RDONLY | O_CLOEXEC);
+              if (fd < 0) fd = -errno;
+              break;
+            case JoinTarget::Kind::kPid:
+              fd = sys::PidfdOpen(target.pid);
+              break;
+            case JoinTarget::Kind::kPidfd:
+              fd = target.fd;
+              break;
+          }
+          if (fd < 0) {
+            sys::Text text;
+            text.Add("open ").Add(
+                TargetDescription(target, what, sizeof(what)));
+            StageFail(ctx, sock, kStage, step, -fd, text);
+          }
+          ctx.ns_fds[i] = fd;
+        }
+        break;
+      }
+      case StepKind::kJoin: {
+        const size_t i = static_cast<size_t>(step.value);
+        const JoinTarget& target = plan.join_targets[i];
+        const int rc = sys::Setns(ctx.ns_fds[i],
+                                  static_cast<int>(target.clone_flags));
+        if (rc == -EPERM && step.defer_eperm) {
+          ctx.deferred[i] = true;
+        } else if (rc < 0) {
+          sys::Text text;
+          text.Add("setns to ").Add(
+              TargetDescription(target, what, sizeof(what)));
+          StageFail(ctx, sock, kStage, step, -rc, text);
+        }
+        break;
+      }
+      case StepKind::kJoinDeferred:
+        for (size_t i = 0; i < plan.join_targets.size(); ++i) {
+          if (!ctx.deferred[i]) continue;
+          const JoinTarget& target = plan.join_targets[i];
+          const int rc = sys::Setns(ctx.ns_fds[i],
+                                    static_cast<int>(target.clone_flags));
+          if (rc < 0) {
+            sys::Text text;
+            text.Add("setns to ").Add(
+                TargetDescription(target, what, sizeof(what)));
+            text.Add(" (after joining the user namespace)");
+            StageFail(ctx, sock, kStage, step, -rc, text);
+          }
+          ctx.deferred[i] = false;
+        }
+        break;
+      case StepKind::kCloseNamespaces:
+        for (size_t i = 0; i < plan.join_targets.size() && i < kMaxTargets;
+             ++i) {
+          sys::CloseFd(&ctx.ns_fds[i]);
+        }
+        break;
+      case StepKind::kUnshare: {
+        const int rc = sys::Unshare(static_cast<int>(step.value));
+        if (rc < 0) {
+          sys::Text text;
+          text.Add("unshare ");
+          for (int t = v1::NAMESPACE_MOUNT; t <= v1::NAMESPACE_TIME; ++t) {
+            const auto type = static_cast<v1::Namespace>(t);
+            if (step.value & NamespaceCloneFlag(type)) {
+              text.Add(NamespaceName(type)).Add(" ");
+            }
+          }
+          StageFail(ctx, sock, kStage, step, -rc, text);
+        }
+        break;
+      }
+      case StepKind::kRequest: {
+        StageSend(ctx, sock, kStage, step, Type::kRequest,
+                  static_cast<int>(step.sync), 0, -1);
+        Message m;
+        StageAwait(ctx, sock, kStage, step, Type::kAck,
+                   static_cast<int>(step.sync), &m, nullptr);
+        break;
+      }
+      case StepKind::kReceiveMountSources: {
+        StageSend(ctx, sock, kStage, step, Type::kRequest,
+                  static_cast<int>(SyncPoint::kMountSources), 0, -1);
+        for (;;) {
+          Message m;
+          int fd = -1;
+          const int rc = sync::Receive(sock, &m, &fd);
+          if (rc == 0) _exit(1);
+          if (rc < 0) StageFailSimple(ctx, sock, kStage, step, -rc, "receive");
+          if (m.type == Type::kAck) {
+            if (fd >= 0) close(fd);
+            break;
+          }
+          if (m.type != Type::kMountFd || fd < 0 || m.value < 0 ||
+              static_cast<size_t>(m.value) >= plan.mount_source_fds.size()) {
+            if (fd >= 0) close(fd);
+            StageFailSimple(ctx, sock, kStage, step, EPROTO,
+                            "unexpected message while receiving mount "
+                            "sources");
+          }
+          const int target = plan.mount_source_fds[m.value];
+          if (fd != target) {
+            if (dup3(fd, target, O_CLOEXEC) < 0) {
+              const int err = errno;
+              close(fd);
+              StageFailSimple(ctx, sock, kStage, step, err,
+                              "dup3 of a mount source fd");
+            }
+            close(fd);
+          }
+        }
+        break;
+      }
+      case StepKind::kCloneInit: {
+        int pidfd = -1;
+        const pid_t pid = sys::Clone3(CLONE_PARENT | CLONE_PIDFD, &pidfd);
+        if (pid == 0) {
+          RunInit(ctx);
+          return;  // the final process
+        }
+        if (pid < 0) {
+          StageFailSimple(ctx, sock, kStage, step, -pid,
+                          "clone3 of stage 2");
+        }
+        ctx.init_pid = pid;
+        ctx.init_pidfd = pidfd;
+        sys::CloseFd(&ctx.init_sock[1]);
+        break;
+      }
+      case StepKind::kReportInitPid: {
+        Message m;
+        m.type = Type::kInitPid;
+        m.value = ctx.init_pid;
+        const int rc = sync::Send(sock, m, ctx.init_pidfd);
+        if (rc < 0) {
+          sys::PidfdSendSignal(ctx.init_pidfd, SIGKILL);
+          _exit(1);
+        }
+        StageAwait(ctx, sock, kStage, step, Type::kAck,
+                   static_cast<int>(SyncPoint::kInitPid), &m, nullptr);
+        break;
+      }
+      case StepKind::kExitChild:
+        StageSend(ctx, sock, kStage, step, Type::kChildFinish, 0, 0, -1);
+        _exit(0);
+      default:
+        StageFailSimple(ctx, sock, kStage, step, 0,
+                        "step not valid in stage 1");
+    }
+  }
+  StageFailSimple(ctx, sock, kStage, v1::STEP_PLAN, 0,
+                  "plan of stage 1 has no exit step");
+}
+
+// ---------------------------------------------------------------------------
+// Stage 0: an ordinary process; replies go through the sink.
+
+void CloseAll(Ctx& ctx) {
+  sys::CloseFd(&ctx.child_sock[0]);
+  sys::CloseFd(&ctx.child_sock[1]);
+  sys::CloseFd(&ctx.init_sock[0]);
+  sys::CloseFd(&ctx.init_sock[1]);
+  sys::CloseFd(&ctx.child_pidfd);
+  sys::CloseFd(&ctx.init_pidfd);
+}
+
+void Log(Ctx& ctx, v1::LogLevel level, const std::string& text) {
+  if (level > ctx.plan->log_level || ctx.error_sent) return;
+  v1::BootstrapReply reply;
+  v1::LogRecord* log = reply.mutable_log();
+  log->set_level(level);
+  log->set_stage(v1::STAGE_PARENT);
+  log->set_pid(RawGetpid());
+  log->set_message(text);
+  // Logs are best effort, as runc's are.
+  ctx.sink->Send(reply, Attachments()).IgnoreError();
+}
+
+// Kills the stages stage 0 knows, sends the one Error, closes everything.
+absl::Status ParentFail(Ctx& ctx, v1::Stage stage, v1::Step step, int err,
+                        int32_t pid, absl::string_view what) {
+  if (ctx.init_pidfd >= 0) sys::PidfdSendSignal(ctx.init_pidfd, SIGKILL);
+  if (ctx.child_pidfd >= 0) sys::PidfdSendSignal(ctx.child_pidfd, SIGKILL);
+  std::string message(what);
+  if (err != 0) absl::StrAppend(&message, ": ", sys::Text().AddErrno(err).data());
+  const absl::StatusCode code =
+      err != 0 ? absl::ErrnoToStatusCode(err) : absl::StatusCode::kInternal;
+  if (!ctx.error_sent) {
+    ctx.error_sent = true;
+    v1::BootstrapReply reply;
+    v1::Error* error = reply.mutable_error();
+    error->set_stage(stage);
+    error->set_step(step);
+    error->set_errno_value(err);
+    error->set_code(static_cast<int>(code));
+    error->set_message(message);
+    Attachments attachments;
+    attachments.pid = pid;
+    ctx.sink->Send(reply, attachments).IgnoreError();
+  }
+  CloseAll(ctx);
+  return absl::Status(
+      code, absl::StrCat(v1::Stage_Name(stage), " ", v1::Step_Name(step), ": ",
+                         message));
+}
+
+absl::Status ParentFailHere(Ctx& ctx, const PlanStep& step, int err,
+                            absl::string_view what) {
+  return ParentFail(ctx, v1::STAGE_PARENT, step.error_step, err, RawGetpid(),
+                    what);
+}
+
+const char* PeerName(v1::Stage stage) {
+  return stage == v1::STAGE_CHILD ? "stage 1 (CHILD)" : "stage 2 (INIT)";
+}
+
+// Receives the next message from stage 1 or 2 and checks it is `type`
+// (and `sync_point` when >= 0). A kError from the peer becomes the Error.
+absl::Status ParentAwait(Ctx& ctx, v1::Stage peer, const PlanStep& step,
+                         Type type, int sync_point, Message* m, int* fd) {
+  const int sock = peer == v1::STAGE_CHILD ? ctx.child_sock[0]
+                                           : ctx.init_sock[0];
+  const int rc = sync::Receive(sock, m, fd);
+  if (rc == 0) {
+    return ParentFail(ctx, peer, step.error_step, 0, 0,
+                      absl::StrCat(PeerName(peer), " exited before ",
+                                   SyncPointName(step.sync)));
+  }
+  if (rc < 0) {
+    return ParentFail(ctx, peer, step.error_step, -rc, 0,
+                      absl::StrCat("receiving from ", PeerName(peer)));
+  }
+  if (m->type == Type::kError) {
+    return ParentFail(ctx, static_cast<v1::Stage>(m->stage),
+                      static_cast<v1::Step>(m->step), m->err, m->pid, m->text);
+  }
+  if (m->type != type || (sync_point >= 0 && m->sync_point != sync_point)) {
+    if (fd != nullptr) sys::CloseFd(fd);
+    return ParentFail(ctx, peer, v1::STEP_SYNC, EPROTO, 0,
+                      absl::StrCat("unexpected message ",
+                                   static_cast<int>(m->type), " from ",
+                                   PeerName(peer)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ParentSend(Ctx& ctx, v1::Stage peer, const PlanStep& step,
+                        Type type, int sync_point, int fd = -1) {
+  const int sock = peer == v1::STAGE_CHILD ? ctx.child_sock[0]
+                                           : ctx.init_sock[0];
+  Message m;
+  m.type = type;
+  m.sync_point = sync_point;
+  const int rc = sync::Send(sock, m, fd);
+  if (rc < 0) {
+    return ParentFail(ctx, peer, step.error_step, -rc,
+                      0, absl::StrCat("sending to ", PeerName(peer),
+                                      " (did it die?)"));
+  }
+  return absl::OkStatus();
+}
+
+std::string ProcFile(pid_t pid, const char* name) {
+  return absl::StrCat("/proc/", pid, "/", name);
+}
+
+// fork + execve of newuidmap/newgidmap with runc's argv and an empty
+// environment; only stdio (stdout/stderr captured) survive into it.
+absl::Status RunHelper(const PlanStep& step, pid_t target) {
+  std::vector<std::string> args = {step.helper, absl::StrCat(target)};
+  args.insert(args.end(), step.helper_args.begin(), step.helper_args.end());
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(&a[0]);
+  argv.push_back(nullptr);
+  char* envp[] = {nullptr};
+  int out[2];
+  if (pipe2(out, O_CLOEXEC) < 0) return absl::ErrnoToStatus(errno, "pipe2");
+  const pid_t pid = fork();
+  if (pid < 0) {
+    const int err = errno;
+    close(out[0]);
+    close(out[1]);
+    return absl::ErrnoToStatus(err, "fork");
+  }
+  if (pid == 0) {
+    dup2(out[1], STDOUT_FILENO);
+    dup2(out[1], STDERR_FILENO);
+    syscall(SYS_close_range, 3, UINT_MAX, 0);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    execve(argv[0], argv.data(), envp);
+    const char msg[] = "execve of the helper failed\n";
+    (void)!write(STDERR_FILENO, msg, sizeof(msg) - 1);
+    _exit(127);
+  }
+  close(out[1]);
+  std::string output;
+  char buf[512];
+  for (;;) {
+    const ssize_t n = read(out[0], buf, sizeof(buf));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    if (output.size() < 2048) output.append(buf, static_cast<size_t>(n));
+  }
+  close(out[0]);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) return absl::ErrnoToStatus(errno, "waitpid");
+  }
+  while (!output.empty() && (output.back() == '\n' || output.back() == '\0')) {
+    output.pop_back();
+  }
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return absl::OkStatus();
+  const std::string how =
+      WIFEXITED(status)
+          ? absl::StrCat("exited with status ", WEXITSTATUS(status))
+          : absl::StrCat("was killed by signal ", WTERMSIG(status));
+  return absl::PermissionDeniedError(
+      absl::StrCat(step.helper, " ", how,
+                   output.empty() ? "" : absl::StrCat(": ", output)));
+}
+
+absl::Status WriteMap(Ctx& ctx, const PlanStep& step) {
+  const bool uid = step.kind == StepKind::kWriteUidMap;
+  const char* file = uid ? "uid_map" : "gid_map";
+  const std::string path = ProcFile(ctx.child_pid, file);
+  const int rc = sys::WriteFile(path.c_str(), step.text.data(), step.text.size());
+  if (rc == 0) {
+    Log(ctx, v1::LOG_LEVEL_DEBUG, absl::StrCat("wrote ", path));
+    return absl::OkStatus();
+  }
+  if (rc != -EPERM) {
+    return ParentFailHere(ctx, step, -rc, absl::StrCat("writing ", path));
+  }
+  if (step.helper.empty()) {
+    return ParentFailHere(
+        ctx, step, EPERM,
+        absl::StrCat("writing ", path, " (no ",
+                     uid ? "uidmap_helper" : "gidmap_helper", " to fall back to)"));
+  }
+  Log(ctx, v1::LOG_LEVEL_DEBUG,
+      absl::StrCat("writing ", path, ": EPERM; running ", step.helper));
+  const absl::Status helper = RunHelper(step, ctx.child_pid);
+  if (!helper.ok()) {
+    return ParentFailHere(
+        ctx, step, EPERM,
+        absl::StrCat("writing ", path, " directly failed, and ",
+                     helper.message()));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SendMountSources(Ctx& ctx, const PlanStep& step) {
+  const Plan& plan = *ctx.plan;
+  const int host_mnt = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+  if (host_mnt < 0) {
+    return ParentFailHere(ctx, step, errno, "open /proc/self/ns/mnt");
+  }
+  const int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  const std::string child_mnt_path = ProcFile(ctx.child_pid, "ns/mnt");
+  const int child_mnt = open(child_mnt_path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (child_mnt < 0) {
+    const int err = errno;
+    close(host_mnt);
+    if (cwd >= 0) close(cwd);
+    return ParentFailHere(ctx, step, err, absl::StrCat("open ", child_mnt_path));
+  }
+  int err = 0;
+  std::string what;
+  if (sys::Setns(child_mnt, CLONE_NEWNS) < 0) {
+    err = errno;
+    what = "setns to the mount namespace of stage 1";
+  }
+  for (size_t i = 0; err == 0 && i < plan.mount_sources.size(); ++i) {
+    if (plan.mount_sources[i].empty()) continue;
+    const int fd = open(plan.mount_sources[i].c_str(), O_PATH | O_CLOEXEC);
+    if (fd < 0) {
+      err = errno;
+      what = absl::StrCat("open mount source ", plan.mount_sources[i]);
+      break;
+    }
+    Message m;
+    m.type = Type::kMountFd;
+    m.value = static_cast<int32_t>(i);
+    const int rc = sync::Send(ctx.child_sock[0], m, fd);
+    close(fd);
+    if (rc < 0) {
+      err = -rc;
+      what = "sending a mount source fd to stage 1";
+    }
+  }
+  const int back = sys::Setns(host_mnt, CLONE_NEWNS);
+  if (cwd >= 0) {
+    (void)!fchdir(cwd);
+    close(cwd);
+  }
+  close(host_mnt);
+  close(child_mnt);
+  if (err == 0 && back < 0) {
+    err = -back;
+    what = "setns back to the caller's mount namespace";
+  }
+  if (err != 0) return ParentFailHere(ctx, step, err, what);
+  return absl::OkStatus();
+}
+
+absl::Status ReplyPids(Ctx& ctx, const PlanStep& step) {
+  v1::BootstrapReply reply;
+  v1::Pids* pids = reply.mutable_pids();
+  pids->set_stage1_pid(ctx.child_pid);
+  pids->set_stage2_pid(ctx.init_pid);
+  for (int t = v1::NAMESPACE_MOUNT; t <= v1::NAMESPACE_TIME; ++t) {
+    const auto type = static_cast<v1::Namespace>(t);
+    struct stat st;
+    const std::string path =
+        ProcFile(ctx.init_pid, absl::StrCat("ns/", NamespaceName(type)).c_str());
+    if (stat(path.c_str(), &st) != 0) continue;  // best effort
+    v1::NamespaceId* id = pids->add_namespaces();
+    id->set_type(type);
+    id->set_inode(st.st_ino);
+    id->set_device(st.st_dev);
+  }
+  const int fds[2] = {ctx.child_pidfd, ctx.init_pidfd};
+  Attachments attachments;
+  if (ctx.plan->reply_pidfds) {
+    pids->set_pidfds_attached(true);
+    attachments.fds = absl::Span<const int>(fds, 2);
+  }
+  const absl::Status sent = ctx.sink->Send(reply, attachments);
+  if (!sent.ok()) {
+    return ParentFailHere(ctx, step, 0,
+                          absl::StrCat("sending the pids: ", sent.message()));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<RunOutcome> RunParent(Ctx& ctx) {
+  const Plan& plan = *ctx.plan;
+  for (const PlanStep& step : plan.stages[0].steps) {
+    switch (step.kind) {
+      case StepKind::kSetName:
+        if (sys::SetName(step.text.c_str()) < 0) {
+          return ParentFailHere(ctx, step, errno, "prctl(PR_SET_NAME)");
+        }
+        break;
+      case StepKind::kSetParentDeathSignal: {
+        const int rc = sys::SetParentDeathSignal(static_cast<int>(step.value),
+                                                 ctx.host_pid);
+        if (rc < 0) {
+          return ParentFailHere(ctx, step, -rc, "prctl(PR_SET_PDEATHSIG)");
+        }
+        break;
+      }
+      case StepKind::kReplyReady: {
+        v1::BootstrapReply reply;
+        for (uint32_t v : kSupportedSchemaVersions) {
+          reply.mutable_ready()->add_schema_versions(v);
+        }
+        const absl::Status sent = ctx.sink->Send(reply, Attachments());
+        if (!sent.ok()) {
+          return ParentFailHere(ctx, step, 0,
+                                absl::StrCat("sending ready: ", sent.message()));
+        }
+        break;
+      }
+      case StepKind::kWriteOomScoreAdj: {
+        const int rc = sys::WriteFile("/proc/self/oom_score_adj",
+                                      step.text.data(), step.text.size());
+        if (rc < 0) {
+          return ParentFailHere(ctx, step, -rc,
+                                "writing /proc/self/oom_score_adj");
+        }
+        break;
+      }
+      case StepKind::kSetDumpable: {
+        const int rc = sys::SetDumpable(static_cast<int>(step.value));
+        if (rc < 0) return ParentFailHere(ctx, step, -rc, "prctl(PR_SET_DUMPABLE)");
+        break;
+      }
+      case StepKind::kCloneChild: {
+        // Buffered stdio would otherwise be flushed twice.
+        fflush(nullptr);
+        int pidfd = -1;
+        const pid_t pid = sys::Clone3(CLONE_PARENT | CLONE_PIDFD, &pidfd);
+        if (pid == 0) {
+          RunChild(ctx);
+          return RunOutcome::kFinalProcess;
+        }
+        if (pid < 0) return ParentFailHere(ctx, step, -pid, "clone3 of stage 1");
+        ctx.child_pid = pid;
+        ctx.child_pidfd = pidfd;
+        sys::CloseFd(&ctx.child_sock[1]);
+        sys::CloseFd(&ctx.init_sock[1]);
+        Log(ctx, v1::LOG_LEVEL_DEBUG,
+            absl::StrCat("stage 1 (CHILD) is pid ", pid));
+        break;
+      }
+      case StepKind::kAwait: {
+        Message m;
+        if (step.sync == SyncPoint::kInitPid) {
+          int fd = -1;
+          NSBOOT_RETURN_IF_ERROR(ParentAwait(ctx, v1::STAGE_CHILD, step,
+                                              Type::kInitPid, -1, &m, &fd));
+          ctx.init_pid = m.value;
+          ctx.init_pidfd = fd;
+          if (fd < 0 || m.value <= 0) {
+            return ParentFail(ctx, v1::STAGE_CHILD, v1::STEP_SYNC, EPROTO, 0,
+                              "stage 1 reported no pid or pidfd of stage 2");
+          }
+          Log(ctx, v1::LOG_LEVEL_DEBUG,
+              absl::StrCat("stage 2 (INIT) is pid ", m.value));
+        } else if (step.sync == SyncPoint::kChildFinish) {
+          NSBOOT_RETURN_IF_ERROR(ParentAwait(ctx, v1::STAGE_CHILD, step,
+                                              Type::kChildFinish, -1, &m,
+                                              nullptr));
+        } else {
+          NSBOOT_RETURN_IF_ERROR(ParentAwait(ctx, v1::STAGE_CHILD, step,
+                                              Type::kRequest,
+                                              static_cast<int>(step.sync), &m,
+                                              nullptr));
+        }
+        break;
+      }
+      case StepKind::kAck:
+        NSBOOT_RETURN_IF_ERROR(ParentSend(ctx, v1::STAGE_CHILD, step,
+                                           Type::kAck,
+                                           static_cast<int>(step.sync)));
+        break;
+      case StepKind::kWriteSetgroups: {
+        const std::string path = ProcFile(ctx.child_pid, "setgroups");
+        const int rc =
+            sys::WriteFile(path.c_str(), step.text.data(), step.text.size());
+        if (rc < 0) {
+          return ParentFailHere(ctx, step, -rc, absl::StrCat("writing ", path));
+        }
+        break;
+      }
+      case StepKind::kWriteUidMap:
+      case StepKind::kWriteGidMap:
+        NSBOOT_RETURN_IF_ERROR(WriteMap(ctx, step));
+        break;
+      case StepKind::kWriteTimeOffsets: {
+        const std::string path = ProcFile(ctx.child_pid, "timens_offsets");
+        const int rc =
+            sys::WriteFile(path.c_str(), step.text.data(), step.text.size());
+        if (rc < 0) {
+          return ParentFailHere(ctx, step, -rc, absl::StrCat("writing ", path));
+        }
+        break;
+      }
+      case StepKind::kSendMountSources:
+        NSBOOT_RETURN_IF_ERROR(SendMountSources(ctx, step));
+        break;
+      case StepKind::kReplyPids:
+        NSBOOT_RETURN_IF_ERROR(ReplyPids(ctx, step));
+        break;
+      case StepKind::kReleaseInit:
+        NSBOOT_RETURN_IF_ERROR(
+            ParentSend(ctx, v1::STAGE_INIT, step, Type::kRelease, 0));
+        break;
+      case StepKind::kAwaitInit: {
+        Message m;
+        NSBOOT_RETURN_IF_ERROR(ParentAwait(ctx, v1::STAGE_INIT, step,
+                                            Type::kInitFinish, -1, &m,
+                                            nullptr));
+        if (plan.finish == FinishMode::kExec) {
+          // EOF: the O_CLOEXEC socket closed in a successful execve.
+          const int rc = sync::Receive(ctx.init_sock[0], &m, nullptr);
+          if (rc != 0) {
+            if (rc > 0 && m.type == Type::kError) {
+              return ParentFail(ctx, static_cast<v1::Stage>(m.stage),
+                                static_cast<v1::Step>(m.step), m.err, m.pid,
+                                m.text);
+            }
+            return ParentFail(ctx, v1::STAGE_INIT, step.error_step,
+                              rc < 0 ? -rc : EPROTO, 0,
+                              "stage 2 did not exec");
+          }
+        }
+        Log(ctx, v1::LOG_LEVEL_DEBUG, "stage 2 (INIT) finished its part");
+        break;
+      }
+      case StepKind::kParentDone:
+        CloseAll(ctx);
+        return RunOutcome::kParentDone;
+      default:
+        return ParentFailHere(ctx, step, 0,
+                              absl::StrCat("step ", StepKindName(step.kind),
+                                           " is not valid in stage 0"));
+    }
+  }
+  return ParentFail(ctx, v1::STAGE_PARENT, v1::STEP_PLAN, 0, RawGetpid(),
+                    "plan of stage 0 has no parent-done step");
+}
+
+}  // namespace
+
+absl::StatusOr<RunOutcome> Run(const Plan& plan, const RunOptions& options,
+                               ReplySink& sink) {
+  Ctx ctx;
+  ctx.plan = &plan;
+  ctx.sink = &sink;
+  ctx.host_pid = RawGetppid();
+  for (int i = 0; i < kMaxTargets; ++i) {
+    ctx.ns_fds[i] = -1;
+    ctx.deferred[i] = false;
+  }
+  if (plan.finish == FinishMode::kExec) {
+    if (options.exec_path.empty() || options.exec_argv.empty()) {
+      return ParentFail(ctx, v1::STAGE_PARENT, v1::STEP_PLAN, 0, RawGetpid(),
+                        "finish exec needs RunOptions.exec_path and exec_argv");
+    }
+    ctx.exec_path = options.exec_path.c_str();
+    for (const std::string& a : options.exec_argv) {
+      ctx.exec_argv.push_back(const_cast<char*>(a.c_str()));
+    }
+    ctx.exec_argv.push_back(nullptr);
+    if (options.exec_envp.has_value()) {
+      for (const std::string& e : *options.exec_envp) {
+        ctx.exec_envp.push_back(const_cast<char*>(e.c_str()));
+      }
+      ctx.exec_envp.push_back(nullptr);
+      ctx.exec_env = ctx.exec_envp.data();
+    } else {
+      ctx.exec_env = environ;
+    }
+  }
+  int rc = sync::Pair(ctx.child_sock);
+  if (rc == 0) rc = sync::Pair(ctx.init_sock);
+  if (rc < 0) {
+    return ParentFail(ctx, v1::STAGE_PARENT, v1::STEP_SYNC, -rc, RawGetpid(),
+                      "socketpair");
+  }
+  return RunParent(ctx);
+}
+
+}  // namespace executor
+}  // namespace nsboot

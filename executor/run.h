@@ -1,0 +1,63 @@
+// Runs a Plan (executor/plan.h) with real stage processes.
+//
+//   NSBOOT_ASSIGN_OR_RETURN(Plan plan, MakePlan(request, plan_options));
+//   RuncReplySink sink(init_fd, log_fd);          // or the codec's native sink
+//   absl::StatusOr<RunOutcome> outcome = Run(plan, RunOptions(), sink);
+//   if (!outcome.ok()) _exit(1);                  // stage 0; error already sent
+//   if (*outcome == RunOutcome::kParentDone) _exit(0);
+//   // RunOutcome::kFinalProcess: main() continues inside the namespaces.
+//
+// The calling process becomes stage 0 (PARENT); stages 1 and 2 are created
+// with clone3(CLONE_PARENT), so they are children of the caller's parent,
+// which must reap them (as runc's parent does). Run must be called in a
+// single-threaded process.
+//
+// Failures: every failure, in any stage, ends as exactly one Error reply sent
+// by stage 0 (stage, step, errno, message), after stage 0 has SIGKILLed the
+// stages it knows; then Run returns that error in stage 0. Stages 1 and 2
+// never return on failure (they report to stage 0 and _exit(1)); a stage
+// whose peer dies sees EOF on its sync socket and exits. Nothing blocks
+// forever on a dead peer.
+//
+// Descriptors: every fd the executor creates is O_CLOEXEC and closed before
+// the final process returns or execs. The final process keeps what the
+// caller had open (stdio, the init pipe, the log pipe) and, for runc 1.1,
+// the mount-source fds at PlanOptions::mount_source_fds. Join targets given
+// as pidfds are closed in stage 1 after the join.
+#ifndef NSBOOT_EXECUTOR_RUN_H_
+#define NSBOOT_EXECUTOR_RUN_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/types/optional.h"
+#include "executor/plan.h"
+#include "executor/reply_sink.h"
+
+namespace nsboot {
+namespace executor {
+
+struct RunOptions {
+  // FinishMode::kExec: the program to execve and its argv (argv[0]
+  // included). exec_envp: the environment; nullopt keeps the caller's.
+  std::string exec_path;
+  std::vector<std::string> exec_argv;
+  absl::optional<std::vector<std::string>> exec_envp;
+};
+
+enum class RunOutcome {
+  // In stage 0: stage 2 finished its part (returned or exec'd). The caller
+  // should exit 0 (runc's parent waits for that exit).
+  kParentDone,
+  // In the final process (FinishMode::kReturn): continue into main().
+  kFinalProcess,
+};
+
+absl::StatusOr<RunOutcome> Run(const Plan& plan, const RunOptions& options,
+                               ReplySink& sink);
+
+}  // namespace executor
+}  // namespace nsboot
+
+#endif  // NSBOOT_EXECUTOR_RUN_H_

@@ -1,0 +1,1336 @@
+// Real runs against the kernel, as root.
+//
+// Process layout of one scenario (RunScenario):
+//
+//   test process T
+//     └─ host H          (fork; PR_SET_CHILD_SUBREAPER; plays runc's parent)
+//          ├─ stage 0 S0  (fork; calls Run with the scenario's plan)
+//          ├─ stage 1     (clone3 CLONE_PARENT from S0: a child of H)
+//          └─ stage 2     (clone3 CLONE_PARENT from stage 1: a child of H)
+//
+// H reads the replies (native frames as SOCK_SEQPACKET records with pidfds
+// attached, or runc's bytes), collects a report that S0 and the final process
+// write on a report pipe, reaps every child until ECHILD (orphans come to H
+// as the subreaper), and sends everything to T. Targets of joins are
+// children of T, so they never disturb H's accounting.
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
+#include "common/status_matchers.h"
+#include "executor/plan.h"
+#include "executor/run.h"
+#include "executor/runc_replies.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/text_format.h"
+#include "gtest/gtest.h"
+#include "proto/nsboot/v1/bootstrap.pb.h"
+
+namespace nsboot {
+namespace executor {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+constexpr const char* kNsNames[] = {"mnt", "uts",    "ipc", "user",
+                                    "pid", "net", "cgroup", "time"};
+
+int64_t NowUs() {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);  // not affected by time namespaces
+  return int64_t{ts.tv_sec} * 1000000 + ts.tv_nsec / 1000;
+}
+
+std::set<int> ListFds() {
+  std::set<int> fds;
+  DIR* dir = opendir("/proc/self/fd");
+  if (dir == nullptr) return fds;
+  const int self = dirfd(dir);
+  while (struct dirent* e = readdir(dir)) {
+    int fd;
+    if (absl::SimpleAtoi(e->d_name, &fd) && fd != self) fds.insert(fd);
+  }
+  closedir(dir);
+  return fds;
+}
+
+std::string ReadFileOr(const std::string& path, const std::string& fallback) {
+  std::ifstream in(path);
+  if (!in) return fallback;
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string Flat(std::string s) {
+  while (!s.empty() && s.back() == '\n') s.pop_back();
+  std::replace(s.begin(), s.end(), '\n', '|');
+  return s;
+}
+
+// Runs of spaces collapsed to one: /proc's tables are column-aligned.
+std::string Squash(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == ' ' && (out.empty() || out.back() == ' ' || out.back() == '|')) {
+      continue;
+    }
+    if (c == '|' && !out.empty() && out.back() == ' ') out.pop_back();
+    out.push_back(c);
+  }
+  return out;
+}
+
+bool HaveCapability(int cap) {
+  const std::string status = ReadFileOr("/proc/self/status", "");
+  const size_t at = status.find("CapEff:\t");
+  if (at == std::string::npos) return false;
+  const uint64_t eff = std::stoull(status.substr(at + 8, 16), nullptr, 16);
+  return (eff >> cap) & 1;
+}
+
+uint64_t Inode(const std::string& path) {
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0) return 0;
+  return st.st_ino;
+}
+
+uint64_t HostNs(const char* name) {
+  return Inode(absl::StrCat("/proc/self/ns/", name));
+}
+
+std::string Readlink(const std::string& path) {
+  char buf[512];
+  const ssize_t n = readlink(path.c_str(), buf, sizeof(buf) - 1);
+  if (n < 0) return "";
+  return std::string(buf, static_cast<size_t>(n));
+}
+
+void WriteAll(int fd, const std::string& data) {
+  size_t done = 0;
+  while (done < data.size()) {
+    const ssize_t n = write(fd, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    done += static_cast<size_t>(n);
+  }
+}
+
+v1::BootstrapRequest Request(const std::string& text) {
+  v1::BootstrapRequest request;
+  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &request))
+      << text;
+  return request;
+}
+
+// ---------------------------------------------------------------------------
+// A process holding namespaces to join: P unshares `flags` (T writes the
+// maps of a new user namespace), then forks Q, which is inside all of them
+// (pid and time namespaces included) and waits to be killed.
+
+class Target {
+ public:
+  explicit Target(int flags) {
+    int ready[2], go[2];
+    EXPECT_EQ(pipe2(ready, O_CLOEXEC), 0);
+    EXPECT_EQ(pipe2(go, O_CLOEXEC), 0);
+    fflush(nullptr);
+    outer_ = fork();
+    if (outer_ == 0) {
+      close(ready[0]);
+      close(go[1]);
+      if (unshare(flags) != 0) _exit(10);
+      char c = 'u';
+      if (write(ready[1], &c, 1) != 1) _exit(11);
+      if (read(go[0], &c, 1) != 1) _exit(12);
+      const pid_t inner = fork();
+      if (inner == 0) {
+        for (;;) pause();
+      }
+      if (write(ready[1], &inner, sizeof(inner)) != sizeof(inner)) _exit(13);
+      int status;
+      waitpid(inner, &status, 0);
+      _exit(0);
+    }
+    close(ready[1]);
+    close(go[0]);
+    char c;
+    EXPECT_EQ(read(ready[0], &c, 1), 1) << "target could not unshare";
+    if (flags & CLONE_NEWUSER) {
+      EXPECT_TRUE(WriteProc("uid_map", "0 100000 65536\n"));
+      EXPECT_TRUE(WriteProc("gid_map", "0 100000 65536\n"));
+    }
+    EXPECT_EQ(write(go[1], "g", 1), 1);
+    EXPECT_EQ(read(ready[0], &pid_, sizeof(pid_)),
+              static_cast<ssize_t>(sizeof(pid_)));
+    close(ready[0]);
+    close(go[1]);
+  }
+
+  ~Target() {
+    if (pid_ > 0) kill(pid_, SIGKILL);
+    if (outer_ > 0) {
+      int status;
+      waitpid(outer_, &status, 0);
+    }
+  }
+
+  pid_t pid() const { return pid_; }
+  std::string Path(const char* ns) const {
+    return absl::StrCat("/proc/", pid_, "/ns/", ns);
+  }
+  uint64_t Ns(const char* ns) const { return Inode(Path(ns)); }
+
+ private:
+  bool WriteProc(const char* file, const std::string& text) {
+    const int fd = open(absl::StrCat("/proc/", outer_, "/", file).c_str(),
+                        O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    const bool ok = write(fd, text.data(), text.size()) ==
+                    static_cast<ssize_t>(text.size());
+    close(fd);
+    return ok;
+  }
+
+  pid_t outer_ = -1;
+  pid_t pid_ = -1;
+};
+
+// ---------------------------------------------------------------------------
+// The scenario harness.
+
+struct Scenario {
+  v1::BootstrapRequest request;
+  PlanOptions plan_options;
+  RunOptions run_options;
+  // Runs in S0 before Run (as root); may drop privileges.
+  std::function<void()> stage0_setup;
+  // Native sink: SIGKILL stage 1 (1) or stage 2 (2) right after sending Pids.
+  int kill_after_pids = 0;
+  // H closes its end of the init pipe after the first reply.
+  bool host_closes_after_ready = false;
+  // Put the report pipe at this fd number without O_CLOEXEC (exec tests).
+  int report_fd_number = -1;
+};
+
+struct Outcome {
+  std::vector<v1::BootstrapReply> replies;
+  int pidfds_received = 0;  // attached fds that were pidfds
+  int other_fds_received = 0;
+  std::string init_bytes;  // runc protocols
+  std::string log_bytes;
+  std::map<std::string, std::string> report;
+  int stage0_status = -1;
+  std::map<int, int> statuses;  // every child H reaped: pid -> wait status
+  bool timed_out = false;
+  bool host_fds_same = false;
+  std::string raw_report;
+
+  const v1::Error* error() const {
+    for (const auto& r : replies) {
+      if (r.has_error()) return &r.error();
+    }
+    return nullptr;
+  }
+  const v1::Pids* pids() const {
+    for (const auto& r : replies) {
+      if (r.has_pids()) return &r.pids();
+    }
+    return nullptr;
+  }
+  int errors() const {
+    int n = 0;
+    for (const auto& r : replies) n += r.has_error();
+    return n;
+  }
+  std::string Get(const std::string& key) const {
+    auto it = report.find(key);
+    return it == report.end() ? "<missing " + key + ">" : it->second;
+  }
+  uint64_t FinalNs(const char* name) const {
+    uint64_t v = 0;
+    (void)absl::SimpleAtoi(Get(absl::StrCat("final.ns.", name)), &v);
+    return v;
+  }
+  bool AllExitedZero() const {
+    for (const auto& [pid, status] : statuses) {
+      if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return false;
+    }
+    return !statuses.empty();
+  }
+  std::string StatusText() const {
+    std::vector<std::string> parts;
+    for (const auto& [pid, status] : statuses) {
+      parts.push_back(absl::StrCat(
+          pid, WIFEXITED(status) ? ":exit" : ":signal",
+          WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status)));
+    }
+    return absl::StrJoin(parts, " ");
+  }
+};
+
+// Sends each reply as one SOCK_SEQPACKET record: the serialized message,
+// with the attached fds as SCM_RIGHTS.
+class TestNativeSink : public ReplySink {
+ public:
+  TestNativeSink(int fd, int kill_after_pids)
+      : fd_(fd), kill_after_pids_(kill_after_pids) {}
+
+  absl::Status Send(const v1::BootstrapReply& reply,
+                    const Attachments& attachments) override {
+    std::string bytes = reply.SerializeAsString();
+    struct iovec iov = {&bytes[0], bytes.size()};
+    struct msghdr msg = {};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int) * 4)] = {};
+    if (!attachments.fds.empty()) {
+      msg.msg_control = control;
+      msg.msg_controllen = CMSG_SPACE(sizeof(int) * attachments.fds.size());
+      struct cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
+      cmsg->cmsg_level = SOL_SOCKET;
+      cmsg->cmsg_type = SCM_RIGHTS;
+      cmsg->cmsg_len = CMSG_LEN(sizeof(int) * attachments.fds.size());
+      memcpy(CMSG_DATA(cmsg), attachments.fds.data(),
+             sizeof(int) * attachments.fds.size());
+    }
+    if (sendmsg(fd_, &msg, MSG_NOSIGNAL) < 0) {
+      return absl::ErrnoToStatus(errno, "sendmsg");
+    }
+    if (reply.has_pids() && kill_after_pids_ == 1) {
+      kill(reply.pids().stage1_pid(), SIGKILL);
+    }
+    if (reply.has_pids() && kill_after_pids_ == 2) {
+      kill(reply.pids().stage2_pid(), SIGKILL);
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  int fd_;
+  int kill_after_pids_;
+};
+
+std::string FinalReport(const std::set<int>& fds_before, int64_t start_us) {
+  std::vector<std::string> lines;
+  auto add = [&](const std::string& k, const std::string& v) {
+    lines.push_back(absl::StrCat("final.", k, "=", v));
+  };
+  const int64_t elapsed = NowUs() - start_us;
+  add("pid", absl::StrCat(getpid()));
+  add("ppid", absl::StrCat(getppid()));
+  add("sid_is_self", getsid(0) == getpid() ? "1" : "0");
+  add("comm", Flat(ReadFileOr("/proc/self/comm", "")));
+  uid_t ru, eu, su;
+  gid_t rg, eg, sg;
+  getresuid(&ru, &eu, &su);
+  getresgid(&rg, &eg, &sg);
+  add("uid", absl::StrCat(ru, ",", eu, ",", su));
+  add("gid", absl::StrCat(rg, ",", eg, ",", sg));
+  add("groups", absl::StrCat(getgroups(0, nullptr)));
+  for (const char* ns : kNsNames) {
+    add(absl::StrCat("ns.", ns), absl::StrCat(HostNs(ns)));
+  }
+  add("setgroups", Flat(ReadFileOr("/proc/self/setgroups", "?")));
+  add("uid_map", Flat(ReadFileOr("/proc/self/uid_map", "?")));
+  add("gid_map", Flat(ReadFileOr("/proc/self/gid_map", "?")));
+  add("timens_offsets", Flat(ReadFileOr("/proc/self/timens_offsets", "?")));
+  add("oom_score_adj", Flat(ReadFileOr("/proc/self/oom_score_adj", "?")));
+  add("dumpable", absl::StrCat(prctl(PR_GET_DUMPABLE, 0, 0, 0, 0)));
+  const std::set<int> fds = ListFds();
+  add("fds", absl::StrJoin(fds, ","));
+  add("fds_before", absl::StrJoin(fds_before, ","));
+  for (int fd : fds) {
+    if (fds_before.count(fd) == 0) {
+      add(absl::StrCat("newfd.", fd), Readlink(absl::StrCat("/proc/self/fd/", fd)));
+    }
+  }
+  add("elapsed_us", absl::StrCat(elapsed));
+  return absl::StrJoin(lines, "\n") + "\n";
+}
+
+[[noreturn]] void Stage0Main(const Scenario& sc, int init_fd, int log_fd,
+                             int report_fd) {
+  if (sc.stage0_setup) sc.stage0_setup();
+  if (sc.report_fd_number >= 0) {
+    if (dup2(report_fd, sc.report_fd_number) < 0) _exit(3);
+    close(report_fd);
+    report_fd = sc.report_fd_number;
+  }
+  const std::set<int> fds_before = ListFds();
+  absl::StatusOr<Plan> plan = MakePlan(sc.request, sc.plan_options);
+  if (!plan.ok()) {
+    WriteAll(report_fd, absl::StrCat("s0.plan_error=",
+                                     Flat(plan.status().ToString()), "\n"));
+    _exit(2);
+  }
+  std::unique_ptr<ReplySink> sink;
+  if (sc.plan_options.protocol == ReplyProtocol::kNative) {
+    sink = std::make_unique<TestNativeSink>(init_fd, sc.kill_after_pids);
+  } else {
+    sink = std::make_unique<RuncReplySink>(init_fd, log_fd);
+  }
+  const int64_t start = NowUs();
+  absl::StatusOr<RunOutcome> outcome = Run(*plan, sc.run_options, *sink);
+  const int64_t elapsed = NowUs() - start;
+  if (outcome.ok() && *outcome == RunOutcome::kFinalProcess) {
+    WriteAll(report_fd, FinalReport(fds_before, start));
+    _exit(0);
+  }
+  const bool fds_same = ListFds() == fds_before;
+  WriteAll(report_fd,
+           absl::StrCat("s0.status=",
+                        outcome.ok() ? "done" : Flat(outcome.status().ToString()),
+                        "\ns0.fds_same=", fds_same ? 1 : 0,
+                        "\ns0.elapsed_us=", elapsed, "\n"));
+  _exit(outcome.ok() ? 0 : 1);
+}
+
+// Kills whatever children H still has (found through /proc).
+void KillMyChildren() {
+  const pid_t self = getpid();
+  DIR* dir = opendir("/proc");
+  if (dir == nullptr) return;
+  while (struct dirent* e = readdir(dir)) {
+    int pid;
+    if (!absl::SimpleAtoi(e->d_name, &pid)) continue;
+    const std::string stat = ReadFileOr(absl::StrCat("/proc/", pid, "/stat"), "");
+    const size_t close_paren = stat.rfind(')');
+    if (close_paren == std::string::npos) continue;
+    std::vector<std::string> fields =
+        absl::StrSplit(stat.substr(close_paren + 2), ' ');
+    int ppid;
+    if (fields.size() > 1 && absl::SimpleAtoi(fields[1], &ppid) && ppid == self) {
+      kill(pid, SIGKILL);
+    }
+  }
+  closedir(dir);
+}
+
+void PutRecord(std::string* out, char tag, const std::string& data) {
+  const uint32_t len = static_cast<uint32_t>(data.size());
+  out->push_back(tag);
+  out->append(reinterpret_cast<const char*>(&len), sizeof(len));
+  out->append(data);
+}
+
+[[noreturn]] void HostMain(const Scenario& sc, int result_fd) {
+  prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+  const std::set<int> host_fds_before = ListFds();
+  const bool native = sc.plan_options.protocol == ReplyProtocol::kNative;
+  int init[2], log[2] = {-1, -1}, report[2];
+  if (socketpair(AF_UNIX, (native ? SOCK_SEQPACKET : SOCK_STREAM) | SOCK_CLOEXEC,
+                 0, init) != 0 ||
+      pipe2(report, O_CLOEXEC) != 0 || (!native && pipe2(log, O_CLOEXEC) != 0)) {
+    _exit(20);
+  }
+  fflush(nullptr);
+  const pid_t s0 = fork();
+  if (s0 == 0) {
+    close(init[0]);
+    if (log[0] >= 0) close(log[0]);
+    close(report[0]);
+    Stage0Main(sc, init[1], log[1], report[1]);
+  }
+  close(init[1]);
+  if (log[1] >= 0) close(log[1]);
+  close(report[1]);
+
+  std::string out;
+  std::string log_bytes, init_bytes, report_bytes;
+  int replies = 0;
+  bool timed_out = false;
+  const int64_t deadline = NowUs() + 20 * 1000000;
+  int open_fds[3] = {init[0], log[0], report[0]};
+  for (;;) {
+    struct pollfd pfds[3];
+    int n = 0;
+    int which[3];
+    for (int i = 0; i < 3; ++i) {
+      if (open_fds[i] >= 0) {
+        pfds[n] = {open_fds[i], POLLIN, 0};
+        which[n++] = i;
+      }
+    }
+    if (n == 0) break;
+    const int64_t left_ms = (deadline - NowUs()) / 1000;
+    if (left_ms <= 0) {
+      timed_out = true;
+      break;
+    }
+    const int rc = poll(pfds, n, static_cast<int>(left_ms));
+    if (rc < 0 && errno == EINTR) continue;
+    if (rc <= 0) continue;
+    for (int k = 0; k < n; ++k) {
+      if (pfds[k].revents == 0) continue;
+      const int i = which[k];
+      char buf[65536];
+      ssize_t got;
+      if (i == 0 && native) {
+        struct iovec iov = {buf, sizeof(buf)};
+        alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int) * 8)];
+        struct msghdr msg = {};
+        msg.msg_iov = &iov;
+        msg.msg_iovlen = 1;
+        msg.msg_control = control;
+        msg.msg_controllen = sizeof(control);
+        got = recvmsg(open_fds[i], &msg, MSG_CMSG_CLOEXEC);
+        if (got > 0) {
+          PutRecord(&out, 'R', std::string(buf, static_cast<size_t>(got)));
+          ++replies;
+          for (struct cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr;
+               c = CMSG_NXTHDR(&msg, c)) {
+            const size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+            for (size_t j = 0; j < count; ++j) {
+              int fd;
+              memcpy(&fd, CMSG_DATA(c) + j * sizeof(int), sizeof(int));
+              const std::string link = Readlink(absl::StrCat("/proc/self/fd/", fd));
+              PutRecord(&out, link == "anon_inode:[pidfd]" ? 'p' : 'o', link);
+              close(fd);
+            }
+          }
+        }
+      } else {
+        got = read(open_fds[i], buf, sizeof(buf));
+        if (got > 0) {
+          std::string* dst = i == 0 ? &init_bytes : i == 1 ? &log_bytes
+                                                          : &report_bytes;
+          dst->append(buf, static_cast<size_t>(got));
+          if (i == 0) ++replies;
+        }
+      }
+      if (got == 0 || (got < 0 && errno != EINTR && errno != EAGAIN)) {
+        close(open_fds[i]);
+        open_fds[i] = -1;
+      }
+      if (i == 0 && sc.host_closes_after_ready && replies > 0 &&
+          open_fds[0] >= 0) {
+        close(open_fds[0]);
+        open_fds[0] = -1;
+      }
+    }
+  }
+  if (timed_out) KillMyChildren();
+  for (int& fd : open_fds) {
+    if (fd >= 0) close(fd);
+  }
+
+  // Reap everything: stage 0, the CLONE_PARENT stages, and any orphan.
+  std::string statuses;
+  int stage0_status = -1;
+  const int64_t reap_deadline = NowUs() + 10 * 1000000;
+  bool killed = false;
+  for (;;) {
+    int status;
+    const pid_t pid = waitpid(-1, &status, WNOHANG | __WALL);
+    if (pid > 0) {
+      absl::StrAppend(&statuses, pid, ":", status, ";");
+      if (pid == s0) stage0_status = status;
+      continue;
+    }
+    if (pid < 0 && errno == ECHILD) break;
+    if (!killed && NowUs() > reap_deadline) {
+      timed_out = true;
+      killed = true;
+      KillMyChildren();
+    }
+    usleep(2000);
+  }
+  PutRecord(&out, 'I', init_bytes);
+  PutRecord(&out, 'L', log_bytes);
+  PutRecord(&out, 'P', report_bytes);
+  PutRecord(&out, 'S', absl::StrCat(stage0_status));
+  PutRecord(&out, 'C', statuses);
+  PutRecord(&out, 'T', timed_out ? "1" : "0");
+  PutRecord(&out, 'F', ListFds() == host_fds_before ? "1" : "0");
+  WriteAll(result_fd, out);
+  _exit(0);
+}
+
+Outcome RunScenario(const Scenario& sc) {
+  Outcome outcome;
+  int result[2];
+  EXPECT_EQ(pipe2(result, O_CLOEXEC), 0);
+  fflush(nullptr);
+  const pid_t host = fork();
+  if (host == 0) {
+    close(result[0]);
+    HostMain(sc, result[1]);
+  }
+  close(result[1]);
+  std::string bytes;
+  char buf[65536];
+  for (;;) {
+    const ssize_t n = read(result[0], buf, sizeof(buf));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    bytes.append(buf, static_cast<size_t>(n));
+  }
+  close(result[0]);
+  int status;
+  waitpid(host, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+      << "host exited with " << status;
+
+  size_t pos = 0;
+  while (pos + 5 <= bytes.size()) {
+    const char tag = bytes[pos];
+    uint32_t len;
+    memcpy(&len, bytes.data() + pos + 1, sizeof(len));
+    const std::string data = bytes.substr(pos + 5, len);
+    pos += 5 + len;
+    switch (tag) {
+      case 'R':
+        if (sc.plan_options.protocol == ReplyProtocol::kNative) {
+          v1::BootstrapReply reply;
+          EXPECT_TRUE(reply.ParseFromString(data));
+          outcome.replies.push_back(reply);
+        }
+        break;
+      case 'p': ++outcome.pidfds_received; break;
+      case 'o': ++outcome.other_fds_received; break;
+      case 'I': outcome.init_bytes = data; break;
+      case 'L': outcome.log_bytes = data; break;
+      case 'P': {
+        outcome.raw_report = data;
+        for (absl::string_view line : absl::StrSplit(data, '\n')) {
+          const size_t eq = line.find('=');
+          if (eq == absl::string_view::npos) continue;
+          outcome.report[std::string(line.substr(0, eq))] =
+              std::string(line.substr(eq + 1));
+        }
+        break;
+      }
+      case 'S': (void)absl::SimpleAtoi(data, &outcome.stage0_status); break;
+      case 'C':
+        for (absl::string_view item : absl::StrSplit(data, ';', absl::SkipEmpty())) {
+          std::vector<std::string> kv = absl::StrSplit(item, ':');
+          int pid = 0, st = 0;
+          if (kv.size() == 2 && absl::SimpleAtoi(kv[0], &pid) &&
+              absl::SimpleAtoi(kv[1], &st)) {
+            outcome.statuses[pid] = st;
+          }
+        }
+        break;
+      case 'T': outcome.timed_out = data == "1"; break;
+      case 'F': outcome.host_fds_same = data == "1"; break;
+    }
+  }
+  return outcome;
+}
+
+class RunTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (geteuid() != 0) {
+      GTEST_SKIP() << "needs root: creates and joins namespaces for real";
+    }
+  }
+
+  // The checks every successful run must pass.
+  static void ExpectCleanSuccess(const Outcome& o) {
+    EXPECT_FALSE(o.timed_out);
+    EXPECT_EQ(o.errors(), 0) << (o.error() ? o.error()->DebugString() : "");
+    EXPECT_EQ(o.Get("s0.status"), "done") << o.raw_report;
+    EXPECT_EQ(o.Get("s0.fds_same"), "1");
+    EXPECT_TRUE(o.AllExitedZero()) << o.StatusText();
+    EXPECT_EQ(o.statuses.size(), 3u) << o.StatusText();  // S0, stage 1, 2
+    EXPECT_TRUE(o.host_fds_same);
+    // Nothing of the executor's leaks into the final process.
+    EXPECT_EQ(o.Get("final.fds"), o.Get("final.fds_before")) << o.raw_report;
+  }
+
+  // The checks every failed run must pass: one Error, the last reply;
+  // stage 0 exits 1; nothing left behind.
+  static void ExpectCleanFailure(const Outcome& o) {
+    EXPECT_FALSE(o.timed_out);
+    EXPECT_EQ(o.errors(), 1);
+    if (!o.replies.empty()) {
+      EXPECT_TRUE(o.replies.back().has_error());
+    }
+    EXPECT_TRUE(WIFEXITED(o.stage0_status) && WEXITSTATUS(o.stage0_status) == 1)
+        << o.stage0_status;
+    EXPECT_EQ(o.Get("s0.fds_same"), "1") << o.raw_report;
+    EXPECT_EQ(o.report.count("final.pid"), 0u) << "the final process ran";
+    EXPECT_TRUE(o.host_fds_same);
+    for (const auto& [pid, status] : o.statuses) {
+      EXPECT_TRUE(WIFEXITED(status) || WIFSIGNALED(status));
+    }
+  }
+};
+
+// --- Joining -----------------------------------------------------------------
+
+struct JoinCase {
+  const char* ns;
+  int flag;
+  v1::Namespace type;
+};
+
+class JoinEachTypeTest : public RunTest,
+                         public ::testing::WithParamInterface<JoinCase> {};
+
+TEST_P(JoinEachTypeTest, FinalProcessIsInTheTargetsNamespace) {
+  const JoinCase& c = GetParam();
+  Target target(c.flag);
+  ASSERT_GT(target.pid(), 0);
+  Scenario sc;
+  v1::NamespaceJoin* join = sc.request.add_join_namespaces();
+  join->set_type(c.type);
+  join->set_path(target.Path(c.ns));
+  const Outcome o = RunScenario(sc);
+  ExpectCleanSuccess(o);
+  EXPECT_NE(target.Ns(c.ns), HostNs(c.ns));
+  EXPECT_EQ(o.FinalNs(c.ns), target.Ns(c.ns)) << o.raw_report;
+  for (const char* other : kNsNames) {
+    if (strcmp(other, c.ns) == 0) continue;
+    EXPECT_EQ(o.FinalNs(other), HostNs(other)) << other;
+  }
+  // The Pids reply names the namespaces stage 2 ended up in.
+  ASSERT_NE(o.pids(), nullptr);
+  bool found = false;
+  for (const v1::NamespaceId& id : o.pids()->namespaces()) {
+    if (id.type() == c.type) {
+      EXPECT_EQ(id.inode(), target.Ns(c.ns));
+      found = true;
+    }
+  }
+  EXPECT_TRUE(found);
+  if (c.type == v1::NAMESPACE_USER) {
+    // Became root in the joined user namespace (0 maps to 100000 there).
+    EXPECT_EQ(o.Get("final.uid"), "0,0,0");
+    EXPECT_EQ(o.Get("final.gid"), "0,0,0");
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    AllTypes, JoinEachTypeTest,
+    ::testing::Values(JoinCase{"net", CLONE_NEWNET, v1::NAMESPACE_NET},
+                      JoinCase{"uts", CLONE_NEWUTS, v1::NAMESPACE_UTS},
+                      JoinCase{"ipc", CLONE_NEWIPC, v1::NAMESPACE_IPC},
+                      JoinCase{"mnt", CLONE_NEWNS, v1::NAMESPACE_MOUNT},
+                      JoinCase{"pid", CLONE_NEWPID, v1::NAMESPACE_PID},
+                      JoinCase{"cgroup", CLONE_NEWCGROUP, v1::NAMESPACE_CGROUP},
+                      JoinCase{"time", CLONE_NEWTIME, v1::NAMESPACE_TIME},
+                      JoinCase{"user", CLONE_NEWUSER, v1::NAMESPACE_USER}),
+    [](const ::testing::TestParamInfo<JoinCase>& info) {
+      return std::string(info.param.ns);
+    });
+
+TEST_F(RunTest, JoinsEverythingOfAUserNamespacedContainer) {
+  // `runc exec` into a container with a user namespace: all eight types,
+  // user first in the request; the plan joins the others first.
+  Target target(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC |
+                CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWCGROUP | CLONE_NEWTIME);
+  Scenario sc;
+  const v1::Namespace types[] = {
+      v1::NAMESPACE_USER, v1::NAMESPACE_IPC,    v1::NAMESPACE_UTS,
+      v1::NAMESPACE_NET,  v1::NAMESPACE_PID,    v1::NAMESPACE_MOUNT,
+      v1::NAMESPACE_CGROUP, v1::NAMESPACE_TIME};
+  for (v1::Namespace t : types) {
+    v1::NamespaceJoin* join = sc.request.add_join_namespaces();
+    join->set_type(t);
+    join->set_path(target.Path(NamespaceName(t)));
+  }
+  sc.plan_options.protocol = ReplyProtocol::kRunc12;
+  const Outcome o = RunScenario(sc);
+  EXPECT_FALSE(o.timed_out);
+  EXPECT_EQ(o.Get("s0.status"), "done") << o.raw_report << o.log_bytes;
+  EXPECT_TRUE(o.AllExitedZero()) << o.StatusText();
+  for (const char* ns : kNsNames) {
+    EXPECT_EQ(o.FinalNs(ns), target.Ns(ns)) << ns;
+  }
+  EXPECT_EQ(o.Get("final.uid"), "0,0,0");
+  EXPECT_EQ(o.Get("final.sid_is_self"), "1");
+  EXPECT_EQ(o.Get("final.fds"), o.Get("final.fds_before"));
+}
+
+TEST_F(RunTest, JoinsByPidAndPidfdInOneSetnsEach) {
+  Target a(CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWIPC);
+  Target b(CLONE_NEWNS | CLONE_NEWCGROUP);
+  constexpr int kPidfdNumber = 57;
+  Scenario sc;
+  sc.request = Request(absl::StrCat(
+      "join_namespaces { type: NAMESPACE_NET pid: ", a.pid(), " }",
+      "join_namespaces { type: NAMESPACE_UTS pid: ", a.pid(), " }",
+      "join_namespaces { type: NAMESPACE_IPC pid: ", a.pid(), " }",
+      "join_namespaces { type: NAMESPACE_MOUNT pidfd: ", kPidfdNumber, " }",
+      "join_namespaces { type: NAMESPACE_CGROUP pidfd: ", kPidfdNumber, " }"));
+  const pid_t b_pid = b.pid();
+  sc.stage0_setup = [b_pid]() {
+    const int fd = static_cast<int>(syscall(SYS_pidfd_open, b_pid, 0));
+    if (fd < 0 || dup2(fd, kPidfdNumber) < 0) _exit(30);
+    close(fd);
+  };
+  const Outcome o = RunScenario(sc);
+  EXPECT_FALSE(o.timed_out);
+  EXPECT_EQ(o.Get("s0.status"), "done") << o.raw_report;
+  EXPECT_TRUE(o.AllExitedZero()) << o.StatusText();
+  for (const char* ns : {"net", "uts", "ipc"}) {
+    EXPECT_EQ(o.FinalNs(ns), a.Ns(ns)) << ns;
+  }
+  for (const char* ns : {"mnt", "cgroup"}) {
+    EXPECT_EQ(o.FinalNs(ns), b.Ns(ns)) << ns;
+  }
+  // The pidfd target was consumed in stage 1: it does not reach the final
+  // process. Everything else is as before.
+  std::set<std::string> before = absl::StrSplit(o.Get("final.fds_before"), ',');
+  before.erase(absl::StrCat(kPidfdNumber));
+  EXPECT_EQ(absl::StrJoin(before, ","),
+            absl::StrJoin(std::set<std::string>(
+                              absl::StrSplit(o.Get("final.fds"), ',')),
+                          ","));
+}
+
+// --- Creating ----------------------------------------------------------------
+
+struct CreateCase {
+  const char* ns;
+  v1::Namespace type;
+};
+
+class CreateEachTypeTest : public RunTest,
+                           public ::testing::WithParamInterface<CreateCase> {};
+
+TEST_P(CreateEachTypeTest, FinalProcessIsInANewNamespace) {
+  const CreateCase& c = GetParam();
+  Scenario sc;
+  sc.request.add_create_namespaces(c.type);
+  if (c.type == v1::NAMESPACE_USER) {
+    sc.request = Request(
+        "create_namespaces: NAMESPACE_USER "
+        "uid_mappings { container_id: 0 host_id: 0 size: 1 } "
+        "gid_mappings { container_id: 0 host_id: 0 size: 1 }");
+  }
+  const Outcome o = RunScenario(sc);
+  ExpectCleanSuccess(o);
+  EXPECT_NE(o.FinalNs(c.ns), 0u);
+  EXPECT_NE(o.FinalNs(c.ns), HostNs(c.ns)) << o.raw_report;
+  for (const char* other : kNsNames) {
+    if (strcmp(other, c.ns) == 0) continue;
+    EXPECT_EQ(o.FinalNs(other), HostNs(other)) << other;
+  }
+  if (c.type == v1::NAMESPACE_PID) {
+    EXPECT_EQ(o.Get("final.pid"), "1");
+  }
+  EXPECT_EQ(o.Get("final.comm"), "nsboot:2:INIT");
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    AllTypes, CreateEachTypeTest,
+    ::testing::Values(CreateCase{"net", v1::NAMESPACE_NET},
+                      CreateCase{"uts", v1::NAMESPACE_UTS},
+                      CreateCase{"ipc", v1::NAMESPACE_IPC},
+                      CreateCase{"mnt", v1::NAMESPACE_MOUNT},
+                      CreateCase{"pid", v1::NAMESPACE_PID},
+                      CreateCase{"cgroup", v1::NAMESPACE_CGROUP},
+                      CreateCase{"time", v1::NAMESPACE_TIME},
+                      CreateCase{"user", v1::NAMESPACE_USER}),
+    [](const ::testing::TestParamInfo<CreateCase>& info) {
+      return std::string(info.param.ns);
+    });
+
+TEST_F(RunTest, CreatesAllEightAtOnceWithMapsSetgroupsDenyAndPidfds) {
+  Scenario sc;
+  sc.request = Request(R"pb(
+    create_namespaces: [
+      NAMESPACE_MOUNT, NAMESPACE_UTS, NAMESPACE_IPC, NAMESPACE_USER,
+      NAMESPACE_PID, NAMESPACE_NET, NAMESPACE_CGROUP, NAMESPACE_TIME
+    ]
+    uid_mappings { container_id: 0 host_id: 100000 size: 65536 }
+    gid_mappings { container_id: 0 host_id: 100000 size: 65536 }
+    setgroups: SETGROUPS_DENY
+    options { reply_pidfds: true log_level: LOG_LEVEL_DEBUG }
+  )pb");
+  const Outcome o = RunScenario(sc);
+  ExpectCleanSuccess(o);
+  for (const char* ns : kNsNames) {
+    EXPECT_NE(o.FinalNs(ns), HostNs(ns)) << ns;
+  }
+  EXPECT_EQ(o.Get("final.pid"), "1");
+  EXPECT_EQ(o.Get("final.uid"), "0,0,0");
+  EXPECT_EQ(o.Get("final.gid"), "0,0,0");
+  EXPECT_EQ(o.Get("final.setgroups"), "deny");
+  EXPECT_EQ(Squash(o.Get("final.uid_map")), "0 100000 65536");
+  // Replies: Ready first, Pids with both pidfds, no Error; debug logs.
+  ASSERT_FALSE(o.replies.empty());
+  EXPECT_TRUE(o.replies.front().has_ready());
+  EXPECT_EQ(o.replies.front().ready().schema_versions(0), 1u);
+  ASSERT_NE(o.pids(), nullptr);
+  EXPECT_TRUE(o.pids()->pidfds_attached());
+  EXPECT_EQ(o.pidfds_received, 2);
+  EXPECT_EQ(o.other_fds_received, 0);
+  EXPECT_EQ(o.pids()->namespaces_size(), 8);
+  EXPECT_EQ(o.statuses.count(o.pids()->stage1_pid()), 1u);
+  EXPECT_EQ(o.statuses.count(o.pids()->stage2_pid()), 1u);
+  int logs = 0;
+  for (const auto& r : o.replies) logs += r.has_log();
+  EXPECT_GE(logs, 3);
+}
+
+TEST_F(RunTest, JoinsSomeAndCreatesOthers) {
+  Target target(CLONE_NEWNET | CLONE_NEWUTS);
+  Scenario sc;
+  sc.request = Request(absl::StrCat(
+      "create_namespaces: [NAMESPACE_PID, NAMESPACE_IPC, NAMESPACE_MOUNT] ",
+      "join_namespaces { type: NAMESPACE_NET path: '", target.Path("net"), "' }",
+      "join_namespaces { type: NAMESPACE_UTS path: '", target.Path("uts"), "' }",
+      "oom_score_adj: 345"));
+  const Outcome o = RunScenario(sc);
+  ExpectCleanSuccess(o);
+  EXPECT_EQ(o.FinalNs("net"), target.Ns("net"));
+  EXPECT_EQ(o.FinalNs("uts"), target.Ns("uts"));
+  for (const char* ns : {"pid", "ipc", "mnt"}) {
+    EXPECT_NE(o.FinalNs(ns), HostNs(ns)) << ns;
+  }
+  EXPECT_EQ(o.FinalNs("user"), HostNs("user"));
+  EXPECT_EQ(o.Get("final.pid"), "1");
+  EXPECT_EQ(o.Get("final.oom_score_adj"), "345");
+  // Joined: stage 0 made itself non-dumpable before any setns, and the
+  // final process inherits that.
+  EXPECT_EQ(o.Get("final.dumpable"), "0");
+}
+
+TEST_F(RunTest, OomScoreAdjIsApplied) {
+  Scenario sc;
+  sc.request = Request("create_namespaces: NAMESPACE_UTS oom_score_adj: 123");
+  const Outcome o = RunScenario(sc);
+  ExpectCleanSuccess(o);
+  EXPECT_EQ(o.Get("final.oom_score_adj"), "123");
+
+  // Lowering it needs CAP_SYS_RESOURCE, which some containers drop.
+  sc.request.set_oom_score_adj(-123);
+  const Outcome lower = RunScenario(sc);
+  if (HaveCapability(24 /* CAP_SYS_RESOURCE */)) {
+    ExpectCleanSuccess(lower);
+    EXPECT_EQ(lower.Get("final.oom_score_adj"), "-123");
+  } else {
+    ExpectCleanFailure(lower);
+    ASSERT_NE(lower.error(), nullptr);
+    EXPECT_EQ(lower.error()->stage(), v1::STAGE_PARENT);
+    EXPECT_EQ(lower.error()->step(), v1::STEP_OOM_SCORE_ADJ);
+    EXPECT_EQ(lower.error()->errno_value(), EACCES);
+    EXPECT_EQ(lower.statuses.size(), 1u) << lower.StatusText();  // no clone
+  }
+}
+
+TEST_F(RunTest, SetgroupsDenyIsVisible) {
+  Scenario sc;
+  sc.request = Request(R"pb(
+    create_namespaces: NAMESPACE_USER
+    uid_mappings { container_id: 0 host_id: 0 size: 1 }
+    gid_mappings { container_id: 0 host_id: 0 size: 1 }
+    setgroups: SETGROUPS_DENY
+  )pb");
+  const Outcome o = RunScenario(sc);
+  ExpectCleanSuccess(o);
+  EXPECT_EQ(o.Get("final.setgroups"), "deny");
+  EXPECT_EQ(o.Get("final.groups"), "0");
+
+  // SETGROUPS_ALLOW without rootless_euid: allowed, and the final process
+  // dropped its supplementary groups.
+  sc.request.set_setgroups(v1::SETGROUPS_ALLOW);
+  sc.stage0_setup = []() {
+    const gid_t groups[] = {0, 4, 27};
+    if (setgroups(3, groups) != 0) _exit(31);
+  };
+  const Outcome allow = RunScenario(sc);
+  ExpectCleanSuccess(allow);
+  EXPECT_EQ(allow.Get("final.setgroups"), "allow");
+  EXPECT_EQ(allow.Get("final.groups"), "0");
+}
+
+TEST_F(RunTest, TimeOffsetsAreVisible) {
+  Scenario sc;
+  sc.request = Request(R"pb(
+    create_namespaces: [ NAMESPACE_TIME, NAMESPACE_PID ]
+    time_offsets { clock: TIME_CLOCK_MONOTONIC seconds: 86400 }
+    time_offsets { clock: TIME_CLOCK_BOOTTIME seconds: 3600 nanoseconds: 500 }
+  )pb");
+  sc.plan_options.protocol = ReplyProtocol::kRunc12;
+  const Outcome o = RunScenario(sc);
+  EXPECT_EQ(o.Get("s0.status"), "done") << o.raw_report << o.log_bytes;
+  EXPECT_TRUE(o.AllExitedZero()) << o.StatusText();
+  EXPECT_EQ(Squash(o.Get("final.timens_offsets")),
+            "monotonic 86400 0|boottime 3600 500");
+  EXPECT_NE(o.FinalNs("time"), HostNs("time"));
+}
+
+// --- Rootless, through Debian's newuidmap/newgidmap --------------------------
+
+class RootlessTest : public RunTest {
+ protected:
+  void SetUp() override {
+    RunTest::SetUp();
+    if (IsSkipped()) return;
+    if (access("/usr/bin/newuidmap", X_OK) != 0 ||
+        access("/usr/bin/newgidmap", X_OK) != 0) {
+      GTEST_SKIP() << "needs Debian's uidmap package (newuidmap/newgidmap)";
+    }
+    char dir_template[] = "/tmp/nsboot-run-test-XXXXXX";
+    ASSERT_NE(mkdtemp(dir_template), nullptr);
+    dir_ = dir_template;
+    // nobody (65534) may map 100000..165535 (uids and gids).
+    for (const char* name : {"subuid", "subgid"}) {
+      std::ofstream(dir_ + "/" + name) << "nobody:100000:65536\n";
+    }
+  }
+  void TearDown() override {
+    if (dir_.empty()) return;
+    unlink((dir_ + "/subuid").c_str());
+    unlink((dir_ + "/subgid").c_str());
+    rmdir(dir_.c_str());
+  }
+
+  // Stage 0 as nobody, with our subuid/subgid files bind-mounted over
+  // /etc's in a mount namespace of its own.
+  std::function<void()> BecomeNobody() const {
+    const std::string dir = dir_;
+    return [dir]() {
+      if (unshare(CLONE_NEWNS) != 0) _exit(40);
+      if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
+        _exit(41);
+      }
+      if (mount((dir + "/subuid").c_str(), "/etc/subuid", nullptr, MS_BIND,
+                nullptr) != 0 ||
+          mount((dir + "/subgid").c_str(), "/etc/subgid", nullptr, MS_BIND,
+                nullptr) != 0) {
+        _exit(42);
+      }
+      if (setgroups(0, nullptr) != 0 || setresgid(65534, 65534, 65534) != 0 ||
+          setresuid(65534, 65534, 65534) != 0) {
+        _exit(43);
+      }
+      // Changing ids made us non-dumpable (fs.suid_dumpable); a user's
+      // process that was exec'd normally is dumpable.
+      if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) != 0) _exit(44);
+    };
+  }
+
+  static v1::BootstrapRequest RootlessRequest(const char* uid_helper,
+                                              const char* gid_helper) {
+    return Request(absl::StrCat(R"pb(
+      create_namespaces: [ NAMESPACE_USER, NAMESPACE_PID, NAMESPACE_MOUNT, NAMESPACE_NET ]
+      uid_mappings { container_id: 0 host_id: 65534 size: 1 }
+      uid_mappings { container_id: 1 host_id: 100000 size: 65536 }
+      gid_mappings { container_id: 0 host_id: 65534 size: 1 }
+      gid_mappings { container_id: 1 host_id: 100000 size: 65536 }
+      rootless_euid: true
+      options { log_level: LOG_LEVEL_DEBUG }
+    )pb",
+                                "uidmap_helper: '", uid_helper, "' ",
+                                "gidmap_helper: '", gid_helper, "'"));
+  }
+
+  std::string dir_;
+};
+
+TEST_F(RootlessTest, MapsWrittenThroughTheHelpers) {
+  Scenario sc;
+  sc.request = RootlessRequest("/usr/bin/newuidmap", "/usr/bin/newgidmap");
+  sc.stage0_setup = BecomeNobody();
+  const Outcome o = RunScenario(sc);
+  ExpectCleanSuccess(o);
+  EXPECT_EQ(Squash(o.Get("final.uid_map")), "0 65534 1|1 100000 65536");
+  EXPECT_EQ(Squash(o.Get("final.gid_map")), "0 65534 1|1 100000 65536");
+  EXPECT_EQ(o.Get("final.setgroups"), "deny");  // rootless_euid default
+  EXPECT_EQ(o.Get("final.uid"), "0,0,0");
+  EXPECT_EQ(o.Get("final.pid"), "1");
+  bool helper_logged = false;
+  for (const auto& r : o.replies) {
+    if (r.has_log() && r.log().message().find("running /usr/bin/newuidmap") !=
+                           std::string::npos) {
+      helper_logged = true;
+    }
+  }
+  EXPECT_TRUE(helper_logged);
+}
+
+TEST_F(RootlessTest, FailingHelperIsAStructuredError) {
+  Scenario sc;
+  sc.request = RootlessRequest("/bin/false", "/usr/bin/newgidmap");
+  sc.stage0_setup = BecomeNobody();
+  const Outcome o = RunScenario(sc);
+  ExpectCleanFailure(o);
+  ASSERT_NE(o.error(), nullptr);
+  EXPECT_EQ(o.error()->stage(), v1::STAGE_PARENT);
+  EXPECT_EQ(o.error()->step(), v1::STEP_UID_MAP);
+  EXPECT_EQ(o.error()->errno_value(), EPERM);
+  EXPECT_THAT(o.error()->message(),
+              HasSubstr("/bin/false exited with status 1"));
+  EXPECT_EQ(o.statuses.size(), 2u) << o.StatusText();  // S0 and stage 1
+}
+
+TEST_F(RootlessTest, NoHelperIsAStructuredError) {
+  Scenario sc;
+  sc.request = RootlessRequest("/usr/bin/newuidmap", "/usr/bin/newgidmap");
+  sc.request.clear_uidmap_helper();
+  sc.stage0_setup = BecomeNobody();
+  const Outcome o = RunScenario(sc);
+  ExpectCleanFailure(o);
+  ASSERT_NE(o.error(), nullptr);
+  EXPECT_EQ(o.error()->step(), v1::STEP_UID_MAP);
+  EXPECT_THAT(o.error()->message(), HasSubstr("no uidmap_helper"));
+}
+
+// --- Finishing ---------------------------------------------------------------
+
+TEST_F(RunTest, ExecsTheCommandInTheNamespaces) {
+  Scenario sc;
+  sc.request = Request("create_namespaces: [NAMESPACE_UTS, NAMESPACE_PID]");
+  sc.plan_options.finish = FinishMode::kExec;
+  sc.report_fd_number = 9;
+  sc.run_options.exec_path = "/bin/sh";
+  sc.run_options.exec_argv = {
+      "sh", "-c",
+      "echo final.exec_uts=$(stat -L -c %i /proc/self/ns/uts) >&9; "
+      "echo final.exec_pid=$$ >&9; "
+      "echo final.exec_fds=$(ls /proc/self/fd | tr '\\n' ' ') >&9"};
+  sc.run_options.exec_envp = std::vector<std::string>{"PATH=/usr/bin:/bin"};
+  const Outcome o = RunScenario(sc);
+  EXPECT_FALSE(o.timed_out);
+  EXPECT_EQ(o.Get("s0.status"), "done") << o.raw_report;
+  EXPECT_TRUE(o.AllExitedZero()) << o.StatusText();
+  EXPECT_NE(o.Get("final.exec_uts"), absl::StrCat(HostNs("uts")));
+  EXPECT_EQ(o.Get("final.exec_pid"), "1");
+  // stdio, the report fd, and ls's own directory fd: no sync sockets.
+  EXPECT_THAT(o.Get("final.exec_fds"), StartsWith("0 1 2 3 9"))
+      << o.raw_report;
+}
+
+TEST_F(RunTest, ExecFailureIsAStructuredError) {
+  Scenario sc;
+  sc.request = Request("create_namespaces: NAMESPACE_UTS");
+  sc.plan_options.finish = FinishMode::kExec;
+  sc.run_options.exec_path = "/nonexistent/nsboot-test";
+  sc.run_options.exec_argv = {"nsboot-test"};
+  const Outcome o = RunScenario(sc);
+  ExpectCleanFailure(o);
+  ASSERT_NE(o.error(), nullptr);
+  EXPECT_EQ(o.error()->stage(), v1::STAGE_INIT);
+  EXPECT_EQ(o.error()->step(), v1::STEP_EXEC);
+  EXPECT_EQ(o.error()->errno_value(), ENOENT);
+  EXPECT_THAT(o.error()->message(), HasSubstr("execve /nonexistent/nsboot-test"));
+}
+
+// --- runc's replies ----------------------------------------------------------
+
+TEST_F(RunTest, Runc11RepliesNulThenPidJson) {
+  Scenario sc;
+  sc.request = Request(R"pb(
+    create_namespaces: [ NAMESPACE_MOUNT, NAMESPACE_UTS, NAMESPACE_IPC,
+                         NAMESPACE_PID, NAMESPACE_NET, NAMESPACE_CGROUP ]
+    oom_score_adj: 999
+  )pb");
+  sc.plan_options.protocol = ReplyProtocol::kRunc11;
+  sc.plan_options.process_names = {"runc:[0:PARENT]", "runc:[1:CHILD]",
+                                   "runc:[2:INIT]"};
+  sc.plan_options.default_log_level = v1::LOG_LEVEL_DEBUG;
+  const Outcome o = RunScenario(sc);
+  EXPECT_EQ(o.Get("s0.status"), "done") << o.raw_report << o.log_bytes;
+  EXPECT_TRUE(o.AllExitedZero()) << o.StatusText();
+  ASSERT_FALSE(o.init_bytes.empty());
+  EXPECT_EQ(o.init_bytes[0], '\0');
+  int s1 = 0, s2 = 0;
+  ASSERT_EQ(sscanf(o.init_bytes.c_str() + 1,
+                   "{\"stage1_pid\":%d,\"stage2_pid\":%d}\n", &s1, &s2),
+            2)
+      << o.init_bytes;
+  EXPECT_EQ(o.init_bytes.substr(1), RuncPidsLine(s1, s2));
+  EXPECT_EQ(o.statuses.count(s1), 1u);
+  EXPECT_EQ(o.statuses.count(s2), 1u);
+  EXPECT_THAT(o.log_bytes, HasSubstr("{\"level\":\"debug\", \"msg\": \"nsexec-0["));
+  EXPECT_EQ(o.Get("final.comm"), "runc:[2:INIT]");
+  EXPECT_EQ(o.Get("final.sid_is_self"), "1");
+  EXPECT_NE(o.FinalNs("cgroup"), HostNs("cgroup"));  // unshared in stage 2
+  EXPECT_EQ(o.Get("final.oom_score_adj"), "999");
+}
+
+TEST_F(RunTest, Runc12FailureIsAFatalLogLine) {
+  Scenario sc;
+  sc.request = Request(
+      "join_namespaces { type: NAMESPACE_NET path: '/nonexistent/ns/net' }");
+  sc.plan_options.protocol = ReplyProtocol::kRunc12;
+  const Outcome o = RunScenario(sc);
+  EXPECT_FALSE(o.timed_out);
+  EXPECT_TRUE(WIFEXITED(o.stage0_status) && WEXITSTATUS(o.stage0_status) == 1);
+  EXPECT_EQ(o.init_bytes, "");  // no NUL for 1.2, and no pids
+  EXPECT_THAT(o.log_bytes,
+              ::testing::MatchesRegex(
+                  "\\{\"level\":\"fatal\", \"msg\": \"nsexec-1\\[[0-9]+\\]: "
+                  "open net namespace /nonexistent/ns/net: No such file or "
+                  "directory\"\\}\n"));
+}
+
+TEST_F(RunTest, Runc11MountSourcesReachTheFinalProcess) {
+  Scenario sc;
+  sc.request = Request(R"pb(
+    create_namespaces: [ NAMESPACE_USER, NAMESPACE_MOUNT, NAMESPACE_PID ]
+    uid_mappings { container_id: 0 host_id: 100000 size: 65536 }
+    gid_mappings { container_id: 0 host_id: 100000 size: 65536 }
+    mount_sources: [ "/etc", "", "/usr/bin" ]
+  )pb");
+  sc.plan_options.protocol = ReplyProtocol::kRunc11;
+  sc.plan_options.mount_source_fds = {40, -1, 41};
+  const Outcome o = RunScenario(sc);
+  EXPECT_EQ(o.Get("s0.status"), "done") << o.raw_report << o.log_bytes;
+  EXPECT_TRUE(o.AllExitedZero()) << o.StatusText();
+  EXPECT_EQ(o.Get("final.newfd.40"), "/etc") << o.raw_report;
+  EXPECT_EQ(o.Get("final.newfd.41"), "/usr/bin");
+}
+
+// --- Failure paths -----------------------------------------------------------
+
+TEST_F(RunTest, MissingPathIsAStructuredError) {
+  Scenario sc;
+  sc.request = Request(
+      "create_namespaces: NAMESPACE_PID "
+      "join_namespaces { type: NAMESPACE_NET path: '/nonexistent/ns/net' }");
+  const Outcome o = RunScenario(sc);
+  ExpectCleanFailure(o);
+  ASSERT_NE(o.error(), nullptr);
+  EXPECT_EQ(o.error()->stage(), v1::STAGE_CHILD);
+  EXPECT_EQ(o.error()->step(), v1::STEP_OPEN_NAMESPACE);
+  EXPECT_EQ(o.error()->errno_value(), ENOENT);
+  EXPECT_EQ(o.error()->code(), static_cast<int>(absl::StatusCode::kNotFound));
+  EXPECT_EQ(o.error()->message(),
+            "open net namespace /nonexistent/ns/net: No such file or directory");
+  EXPECT_EQ(o.statuses.size(), 2u) << o.StatusText();
+}
+
+TEST_F(RunTest, PathOfTheWrongTypeIsAStructuredError) {
+  Scenario sc;
+  sc.request = Request(absl::StrCat(
+      "join_namespaces { type: NAMESPACE_NET path: '/proc/", getpid(),
+      "/ns/uts' }"));
+  const Outcome o = RunScenario(sc);
+  ExpectCleanFailure(o);
+  ASSERT_NE(o.error(), nullptr);
+  EXPECT_EQ(o.error()->stage(), v1::STAGE_CHILD);
+  EXPECT_EQ(o.error()->step(), v1::STEP_SETNS);
+  EXPECT_EQ(o.error()->errno_value(), EINVAL);
+  EXPECT_THAT(o.error()->message(), HasSubstr("setns to net namespace /proc/"));
+}
+
+TEST_F(RunTest, DeadTargetPidIsAStructuredError) {
+  pid_t dead;
+  {
+    Target gone(CLONE_NEWUTS);
+    dead = gone.pid();
+  }
+  Scenario sc;
+  sc.request = Request(
+      absl::StrCat("join_namespaces { type: NAMESPACE_UTS pid: ", dead, " }"));
+  const Outcome o = RunScenario(sc);
+  ExpectCleanFailure(o);
+  ASSERT_NE(o.error(), nullptr);
+  EXPECT_EQ(o.error()->step(), v1::STEP_OPEN_NAMESPACE);
+  EXPECT_EQ(o.error()->errno_value(), ESRCH);
+}
+
+TEST_F(RunTest, StageOneKilledMidProtocol) {
+  Scenario sc;
+  sc.request = Request("create_namespaces: [NAMESPACE_PID, NAMESPACE_NET]");
+  sc.kill_after_pids = 1;  // while stage 1 waits for the init-pid answer
+  const Outcome o = RunScenario(sc);
+  ExpectCleanFailure(o);
+  ASSERT_NE(o.error(), nullptr);
+  EXPECT_EQ(o.error()->stage(), v1::STAGE_CHILD);
+  EXPECT_THAT(o.error()->message(), HasSubstr("stage 1 (CHILD)"));
+  ASSERT_NE(o.pids(), nullptr);
+  EXPECT_EQ(o.statuses.size(), 3u) << o.StatusText();
+  const int s1 = o.statuses.at(o.pids()->stage1_pid());
+  const int s2 = o.statuses.at(o.pids()->stage2_pid());
+  EXPECT_TRUE(WIFSIGNALED(s1) && WTERMSIG(s1) == SIGKILL);
+  EXPECT_TRUE(WIFSIGNALED(s2) || WIFEXITED(s2));  // killed or saw EOF
+}
+
+TEST_F(RunTest, StageTwoKilledMidProtocol) {
+  Scenario sc;
+  sc.request = Request("create_namespaces: [NAMESPACE_PID, NAMESPACE_NET]");
+  sc.kill_after_pids = 2;  // while stage 2 waits to be released
+  const Outcome o = RunScenario(sc);
+  ExpectCleanFailure(o);
+  ASSERT_NE(o.error(), nullptr);
+  EXPECT_EQ(o.error()->stage(), v1::STAGE_INIT);
+  EXPECT_THAT(o.error()->message(), HasSubstr("stage 2 (INIT)"));
+  EXPECT_EQ(o.statuses.size(), 3u) << o.StatusText();
+}
+
+TEST_F(RunTest, ParentClosingThePipeEarly) {
+  Scenario sc;
+  sc.request = Request("create_namespaces: [NAMESPACE_PID, NAMESPACE_UTS]");
+  sc.host_closes_after_ready = true;
+  const Outcome o = RunScenario(sc);
+  EXPECT_FALSE(o.timed_out);
+  EXPECT_TRUE(WIFEXITED(o.stage0_status) && WEXITSTATUS(o.stage0_status) == 1)
+      << o.stage0_status;
+  EXPECT_THAT(o.Get("s0.status"), HasSubstr("sending the pids"));
+  EXPECT_EQ(o.Get("s0.fds_same"), "1");
+  EXPECT_EQ(o.report.count("final.pid"), 0u);
+  EXPECT_EQ(o.statuses.size(), 3u) << o.StatusText();
+  EXPECT_TRUE(o.host_fds_same);
+}
+
+// --- Numbers -----------------------------------------------------------------
+
+TEST_F(RunTest, Latency) {
+  Scenario sc;
+  sc.request = Request(R"pb(
+    create_namespaces: [ NAMESPACE_MOUNT, NAMESPACE_UTS, NAMESPACE_IPC,
+                         NAMESPACE_PID, NAMESPACE_CGROUP ]
+  )pb");
+  std::vector<int64_t> final_us, parent_us;
+  for (int i = 0; i < 15; ++i) {
+    const Outcome o = RunScenario(sc);
+    ASSERT_EQ(o.Get("s0.status"), "done");
+    int64_t f = 0, p = 0;
+    ASSERT_TRUE(absl::SimpleAtoi(o.Get("final.elapsed_us"), &f));
+    ASSERT_TRUE(absl::SimpleAtoi(o.Get("s0.elapsed_us"), &p));
+    final_us.push_back(f);
+    parent_us.push_back(p);
+  }
+  std::sort(final_us.begin(), final_us.end());
+  std::sort(parent_us.begin(), parent_us.end());
+  printf("Run() to final process returning: median %lld us (min %lld, max %lld)\n",
+         static_cast<long long>(final_us[final_us.size() / 2]),
+         static_cast<long long>(final_us.front()),
+         static_cast<long long>(final_us.back()));
+  printf("Run() in stage 0 until kParentDone: median %lld us\n",
+         static_cast<long long>(parent_us[parent_us.size() / 2]));
+}
+
+}  // namespace
+}  // namespace executor
+}  // namespace nsboot

@@ -1,0 +1,152 @@
+#include "executor/sys.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cstdint>
+
+namespace nsboot {
+namespace executor {
+namespace sys {
+
+Text& Text::Add(const char* s) { return Add(s, strlen(s)); }
+
+Text& Text::Add(const char* s, size_t n) {
+  for (size_t i = 0; i < n && len_ < kCapacity; ++i) buf_[len_++] = s[i];
+  buf_[len_] = '\0';
+  return *this;
+}
+
+Text& Text::AddInt(int64_t v) {
+  char digits[24];
+  int n = 0;
+  uint64_t u = v < 0 ? 0 - static_cast<uint64_t>(v) : static_cast<uint64_t>(v);
+  do {
+    digits[n++] = static_cast<char>('0' + u % 10);
+    u /= 10;
+  } while (u != 0);
+  if (v < 0) digits[n++] = '-';
+  char out[24];
+  for (int i = 0; i < n; ++i) out[i] = digits[n - 1 - i];
+  return Add(out, n);
+}
+
+Text& Text::AddErrno(int err) {
+  const char* desc = strerrordesc_np(err);
+  if (desc != nullptr) return Add(desc);
+  return Add("errno ").AddInt(err);
+}
+
+pid_t Clone3(uint64_t flags, int* pidfd) {
+  struct clone_args args;
+  memset(&args, 0, sizeof(args));
+  args.flags = flags;
+  // clone3 refuses an exit_signal with CLONE_PARENT (EINVAL): the child
+  // then inherits the caller's own exit signal, as the sibling it becomes.
+  args.exit_signal = (flags & CLONE_PARENT) ? 0 : SIGCHLD;
+  if (flags & CLONE_PIDFD) {
+    args.pidfd = reinterpret_cast<uintptr_t>(pidfd);
+  }
+  const long ret = syscall(SYS_clone3, &args, sizeof(args));
+  if (ret < 0) return -errno;
+  return static_cast<pid_t>(ret);
+}
+
+int PidfdOpen(pid_t pid) {
+  const long fd = syscall(SYS_pidfd_open, pid, 0);
+  if (fd < 0) return -errno;
+  // pidfds are always close-on-exec.
+  return static_cast<int>(fd);
+}
+
+int PidfdSendSignal(int pidfd, int sig) {
+  if (syscall(SYS_pidfd_send_signal, pidfd, sig, nullptr, 0) < 0) return -errno;
+  return 0;
+}
+
+int Setns(int fd, int nstype) {
+  if (syscall(SYS_setns, fd, nstype) < 0) return -errno;
+  return 0;
+}
+
+int Unshare(int flags) {
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    if (syscall(SYS_unshare, flags) == 0) return 0;
+    if (errno != EINVAL) return -errno;
+  }
+  return -EINVAL;
+}
+
+int SetDumpable(int value) {
+  if (prctl(PR_SET_DUMPABLE, value, 0, 0, 0) < 0) return -errno;
+  return 0;
+}
+
+int SetName(const char* name) {
+  if (prctl(PR_SET_NAME, name, 0, 0, 0) < 0) return -errno;
+  return 0;
+}
+
+int SetParentDeathSignal(int sig, pid_t expected_ppid) {
+  if (prctl(PR_SET_PDEATHSIG, sig, 0, 0, 0) < 0) return -errno;
+  if (sig != 0 && getppid() != expected_ppid) {
+    // The parent died before the signal was armed.
+    syscall(SYS_kill, syscall(SYS_getpid), sig);
+  }
+  return 0;
+}
+
+// Raw syscalls on purpose: glibc's setresuid() broadcasts to all threads
+// (setxid) through state that a raw clone child cannot trust.
+int SetResUid0() {
+  if (syscall(SYS_setresuid, 0, 0, 0) < 0) return -errno;
+  return 0;
+}
+
+int SetResGid0() {
+  if (syscall(SYS_setresgid, 0, 0, 0) < 0) return -errno;
+  return 0;
+}
+
+int DropGroups() {
+  if (syscall(SYS_setgroups, 0, nullptr) < 0) return -errno;
+  return 0;
+}
+
+void CloseFd(int* fd) {
+  if (*fd >= 0) {
+    close(*fd);
+    *fd = -1;
+  }
+}
+
+bool ProcPath(char* out, size_t n, pid_t pid, const char* name) {
+  Text t;
+  t.Add("/proc/").AddInt(pid).Add("/").Add(name);
+  if (t.size() + 1 > n || t.size() == Text::kCapacity) return false;
+  memcpy(out, t.data(), t.size() + 1);
+  return true;
+}
+
+int WriteFile(const char* path, const char* data, size_t size) {
+  const int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return -errno;
+  ssize_t n;
+  do {
+    n = write(fd, data, size);
+  } while (n < 0 && errno == EINTR);
+  const int err = n < 0 ? errno : (static_cast<size_t>(n) != size ? EIO : 0);
+  close(fd);
+  return -err;
+}
+
+}  // namespace sys
+}  // namespace executor
+}  // namespace nsboot

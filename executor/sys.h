@@ -1,0 +1,63 @@
+// The raw system-call layer of the run: thin wrappers that allocate nothing,
+// take no locks and return -errno, usable between clone and exec.
+#ifndef NSBOOT_EXECUTOR_SYS_H_
+#define NSBOOT_EXECUTOR_SYS_H_
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <cstdint>
+
+namespace nsboot {
+namespace executor {
+namespace sys {
+
+// A fixed-size text buffer that silently truncates; never allocates.
+class Text {
+ public:
+  static constexpr size_t kCapacity = 200;
+
+  Text() { buf_[0] = '\0'; }
+  Text& Add(const char* s);
+  Text& Add(const char* s, size_t n);
+  Text& AddInt(int64_t v);
+  // strerrordesc_np (no locale, no allocation), or "errno N".
+  Text& AddErrno(int err);
+  const char* data() const { return buf_; }
+  size_t size() const { return len_; }
+
+ private:
+  char buf_[kCapacity + 1];
+  size_t len_ = 0;
+};
+
+// clone3 without CLONE_VM (a fork): returns the child's pid in the parent
+// and 0 in the child, or -errno. With CLONE_PIDFD in `flags`, *pidfd gets a
+// CLOEXEC pidfd of the child.
+pid_t Clone3(uint64_t flags, int* pidfd);
+
+int PidfdOpen(pid_t pid);                // fd or -errno
+int PidfdSendSignal(int pidfd, int sig);  // 0 or -errno
+int Setns(int fd, int nstype);            // 0 or -errno
+int Unshare(int flags);                   // 0 or -errno; retries EINVAL 5x
+int SetDumpable(int value);               // 0 or -errno
+int SetName(const char* name);            // 0 or -errno
+// PR_SET_PDEATHSIG, then: if the parent is no longer `expected_ppid`, the
+// parent already died; raise the signal ourselves. 0 or -errno.
+int SetParentDeathSignal(int sig, pid_t expected_ppid);
+int SetResUid0();                         // setresuid(0,0,0) raw; 0 or -errno
+int SetResGid0();
+int DropGroups();                         // setgroups(0, NULL) raw
+void CloseFd(int* fd);                    // close and set -1; ignores errors
+
+// "/proc/<pid>/<name>" into out (size n); false if it does not fit.
+bool ProcPath(char* out, size_t n, pid_t pid, const char* name);
+
+// open(path, O_WRONLY|O_CLOEXEC) and one write() of data. 0 or -errno.
+int WriteFile(const char* path, const char* data, size_t size);
+
+}  // namespace sys
+}  // namespace executor
+}  // namespace nsboot
+
+#endif  // NSBOOT_EXECUTOR_SYS_H_
