@@ -8,9 +8,9 @@
 //    ordinary process: it may allocate), never between clone and exec.
 //  * Order: Ready (native and runc 1.1 only) first; then any Log records;
 //    Pids once stage 2 exists; at most one Error, and nothing after it.
-//  * A failing Send aborts the bootstrap (stage 0 kills the other stages);
-//    after a failed Send of anything but an Error, the Error is still
-//    attempted.
+//  * A failing Send of Ready or Pids aborts the bootstrap (stage 0 kills the
+//    other stages and still attempts the Error); Log records are best
+//    effort, as runc's are.
 #ifndef NSBOOT_EXECUTOR_REPLY_SINK_H_
 #define NSBOOT_EXECUTOR_REPLY_SINK_H_
 
