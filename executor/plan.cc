@@ -380,10 +380,11 @@ absl::Status CheckOptions(const v1::BootstrapRequest& request,
                           const PlanOptions& options, Facts* facts,
                           v1::LogLevel* log_level) {
   const v1::Options& o = request.options();
-  if (o.seal_exe()) {
-    return absl::UnimplementedError(
-        "options.seal_exe: this executor does not copy and re-execute the "
-        "binary; seal it in the parent (as runc 1.2+ does)");
+  if (o.seal_exe() && !options.exe_sealed) {
+    return absl::FailedPreconditionError(
+        "options.seal_exe: the process does not run from a sealed copy of its "
+        "binary (a native parent sets NSBOOT_SEAL_EXE=1, or seals it itself "
+        "as runc 1.2+ does)");
   }
   if (o.parent_death_signal() < 0 || o.parent_death_signal() > kMaxSignal) {
     return Invalid("options.parent_death_signal",

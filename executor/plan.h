@@ -76,6 +76,11 @@ struct PlanOptions {
   // O_PATH fd of mount source i is dup3()ed onto mount_source_fds[i]
   // (O_CLOEXEC) in stage 1, so the final process has it.
   std::vector<int> mount_source_fds;
+
+  // The embedder has checked that this process runs from a sealed copy of
+  // its binary (embed/sealed_exe.h, CVE-2019-5736). The executor does not
+  // seal; a request with options.seal_exe is refused unless this is set.
+  bool exe_sealed = false;
 };
 
 // One namespace file or process whose namespaces stage 1 joins. Joins of

@@ -271,8 +271,9 @@ INSTANTIATE_TEST_SUITE_P(
         InvalidCase{"PidfdsOverRunc", "options { reply_pidfds: true }", kRunc12,
                     kInvalid, "options.reply_pidfds: the runc protocols cannot "
                               "carry pidfds"},
-        InvalidCase{"SealExe", "options { seal_exe: true }", kNative,
-                    absl::StatusCode::kUnimplemented, "options.seal_exe"}),
+        InvalidCase{"SealExeWithoutSealedExe", "options { seal_exe: true }",
+                    kNative, absl::StatusCode::kFailedPrecondition,
+                    "options.seal_exe"}),
     [](const ::testing::TestParamInfo<InvalidCase>& info) {
       return std::string(info.param.name);
     });
@@ -336,7 +337,10 @@ TEST(MakePlanTest, ExampleRequestsPlanOrSayWhyNot) {
     options { seal_exe: true }
   )pb");
   EXPECT_THAT(MakePlan(everything, Options()),
-              StatusIs(absl::StatusCode::kUnimplemented));
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  PlanOptions sealed = Options();
+  sealed.exe_sealed = true;
+  EXPECT_THAT(MakePlan(everything, sealed), IsOk());
   everything.mutable_options()->clear_seal_exe();
   EXPECT_THAT(MakePlan(everything, Options()), IsOk());
 }

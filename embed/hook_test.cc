@@ -1,0 +1,388 @@
+// End-to-end tests of the pre-main hook, for real: each test spawns a host
+// program (C++ with the constructor, or C calling nsboot_premain itself) with
+// an init pipe, plays the parent (native frames or runc's netlink), and
+// checks what the host's main() saw. Needs root (namespaces, id maps).
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "codec/frame.h"
+#include "codec/netlink.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "proto/nsboot/v1/bootstrap.pb.h"
+
+namespace nsboot {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+using ::testing::StartsWith;
+
+std::string OwnNs(const char* type) {
+  struct stat st;
+  std::string path = absl::StrCat("/proc/self/ns/", type);
+  return stat(path.c_str(), &st) == 0 ? std::to_string(st.st_ino) : "?";
+}
+
+struct Host {
+  pid_t pid = -1;
+  int sock = -1;    // our end of the init pipe
+  int out = -1;     // the host's stdout
+};
+
+// Starts `binary` with the child end of a socketpair at fd 3, named by
+// `pipe_var`, plus `env` ("K=V").
+Host Spawn(const std::string& binary, const std::string& pipe_var,
+           const std::vector<std::string>& env = {}) {
+  int sv[2], out[2];
+  EXPECT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+  EXPECT_EQ(pipe2(out, O_CLOEXEC), 0);
+  std::vector<std::string> env_strings = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin"};
+  if (!pipe_var.empty()) env_strings.push_back(pipe_var + "=3");
+  for (const auto& e : env) env_strings.push_back(e);
+  std::vector<char*> envp;
+  for (auto& e : env_strings) envp.push_back(&e[0]);
+  envp.push_back(nullptr);
+  std::string argv0 = binary;
+  char* argv[] = {&argv0[0], nullptr};
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(sv[1], 3);  // dup2 clears CLOEXEC on the new fd
+    dup2(out[1], 1);
+    execve(binary.c_str(), argv, envp.data());
+    _exit(127);
+  }
+  close(sv[1]);
+  close(out[1]);
+  return Host{pid, sv[0], out[0]};
+}
+
+bool ReadExactly(int fd, char* buf, size_t n) {
+  size_t got = 0;
+  while (got < n) {
+    ssize_t r = read(fd, buf + got, n - got);
+    if (r <= 0) return false;
+    got += r;
+  }
+  return true;
+}
+
+// Reads one reply frame; fds sent with it (SCM_RIGHTS) go to *fds.
+bool ReadReply(int sock, v1::BootstrapReply* reply, std::vector<int>* fds) {
+  char header[codec::kFrameHeaderSize];
+  char control[CMSG_SPACE(sizeof(int) * 4)];
+  struct iovec iov = {header, 1};
+  struct msghdr msg = {};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof(control);
+  if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) != 1) return false;
+  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+      size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+      for (size_t i = 0; i < n; ++i) {
+        int fd;
+        memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+        fds->push_back(fd);
+      }
+    }
+  }
+  if (!ReadExactly(sock, header + 1, sizeof(header) - 1)) return false;
+  auto parsed = codec::ParseFrameHeader(std::string(header, sizeof(header)));
+  if (!parsed.ok()) return false;
+  std::string frame(header, sizeof(header));
+  frame.resize(sizeof(header) + parsed->payload_size);
+  if (!ReadExactly(sock, &frame[sizeof(header)], parsed->payload_size)) {
+    return false;
+  }
+  auto decoded = codec::DecodeReplyFrame(frame);
+  if (!decoded.ok()) return false;
+  *reply = *decoded;
+  return true;
+}
+
+std::string ReadAll(int fd) {
+  std::string s;
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof(buf))) > 0) s.append(buf, n);
+  return s;
+}
+
+std::map<std::string, std::string> ParseReport(const std::string& text) {
+  std::map<std::string, std::string> m;
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    std::vector<std::string> kv = absl::StrSplit(line, absl::MaxSplits('=', 1));
+    if (kv.size() == 2) m[kv[0]] = kv[1];
+  }
+  return m;
+}
+
+int WaitExit(pid_t pid) {
+  int status = 0;
+  if (waitpid(pid, &status, 0) != pid) return -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+struct NativeRun {
+  std::vector<v1::BootstrapReply> replies;
+  std::vector<int> fds;
+  int host_exit = -1;
+  std::map<std::string, std::string> report;
+  std::string stdout_text;
+};
+
+// Plays a native parent: sends `request`, reads replies until Pids or Error,
+// collects the host's report and reaps all three stages.
+NativeRun RunNative(const std::string& binary,
+                    const v1::BootstrapRequest& request,
+                    const std::vector<std::string>& env = {}) {
+  NativeRun run;
+  Host host = Spawn(binary, "NSBOOT_INITPIPE", env);
+  auto frame = codec::EncodeRequestFrame(request);
+  EXPECT_TRUE(frame.ok()) << frame.status();
+  EXPECT_EQ(write(host.sock, frame->data(), frame->size()),
+            static_cast<ssize_t>(frame->size()));
+  v1::BootstrapReply reply;
+  while (ReadReply(host.sock, &reply, &run.fds)) {
+    run.replies.push_back(reply);
+    if (reply.has_pids() || reply.has_error()) break;
+  }
+  run.stdout_text = ReadAll(host.out);
+  run.report = ParseReport(run.stdout_text);
+  run.host_exit = WaitExit(host.pid);
+  if (!run.replies.empty() && run.replies.back().has_pids()) {
+    const auto& pids = run.replies.back().pids();
+    EXPECT_EQ(WaitExit(pids.stage1_pid()), 0);
+    EXPECT_EQ(WaitExit(pids.stage2_pid()), 0);
+  }
+  for (int fd : run.fds) close(fd);
+  close(host.sock);
+  close(host.out);
+  return run;
+}
+
+class HookTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (geteuid() != 0) GTEST_SKIP() << "needs root: namespaces and id maps";
+  }
+};
+
+TEST_F(HookTest, InertWithoutAnInitPipe) {
+  Host host = Spawn("embed/cxx_host", "");
+  auto report = ParseReport(ReadAll(host.out));
+  EXPECT_EQ(WaitExit(host.pid), 0);
+  EXPECT_EQ(report["hook"], "0");
+  EXPECT_EQ(report["iostream"], "ok");
+  EXPECT_EQ(report["ns.net"], OwnNs("net"));
+  close(host.sock);
+  close(host.out);
+}
+
+v1::BootstrapRequest CreateAllButUser() {
+  v1::BootstrapRequest r;
+  r.set_schema_version(1);
+  for (auto ns : {v1::NAMESPACE_MOUNT, v1::NAMESPACE_UTS, v1::NAMESPACE_IPC,
+                  v1::NAMESPACE_PID, v1::NAMESPACE_NET, v1::NAMESPACE_CGROUP}) {
+    r.add_create_namespaces(ns);
+  }
+  return r;
+}
+
+TEST_F(HookTest, CxxHostMainRunsInsideNewNamespaces) {
+  v1::BootstrapRequest request = CreateAllButUser();
+  request.set_oom_score_adj(123);
+  NativeRun run = RunNative("embed/cxx_host", request);
+  ASSERT_FALSE(run.replies.empty());
+  EXPECT_TRUE(run.replies.front().has_ready());
+  ASSERT_TRUE(run.replies.back().has_pids()) << run.replies.back().DebugString();
+  EXPECT_EQ(run.host_exit, 0);
+  const auto& r = run.report;
+  EXPECT_EQ(r.at("hook"), "1");
+  // Stage 2 is the first process of the new PID namespace.
+  EXPECT_EQ(r.at("pid"), "1");
+  for (const char* ns : {"mnt", "uts", "ipc", "pid", "net", "cgroup"}) {
+    EXPECT_NE(r.at(absl::StrCat("ns.", ns)), OwnNs(ns)) << ns;
+  }
+  EXPECT_EQ(r.at("ns.user"), OwnNs("user"));
+  EXPECT_EQ(r.at("file/oom_score_adj"), "123;");
+  // The host's own static state: built after the hook, in this process.
+  EXPECT_EQ(r.at("iostream"), "ok");
+  EXPECT_EQ(r.at("global_text"), "hello from a global");
+  EXPECT_EQ(r.at("global_words"), "static-state-intact");
+  EXPECT_EQ(r.at("global_built_in_this_process"), "yes");
+  EXPECT_EQ(r.at("global_pid_ns"), r.at("ns.pid"));
+  // Nothing leaked in but stdio and the init pipe.
+  EXPECT_EQ(r.at("fds"), "0,1,2,3,");
+}
+
+TEST_F(HookTest, CHostWithUserNamespaceAndMaps) {
+  v1::BootstrapRequest request;
+  request.add_create_namespaces(v1::NAMESPACE_USER);
+  request.add_create_namespaces(v1::NAMESPACE_UTS);
+  auto* uid = request.add_uid_mappings();
+  uid->set_container_id(0);
+  uid->set_host_id(100000);
+  uid->set_size(65536);
+  *request.add_gid_mappings() = *uid;
+  request.set_setgroups(v1::SETGROUPS_DENY);
+  NativeRun run = RunNative("embed/c_host", request);
+  ASSERT_FALSE(run.replies.empty());
+  ASSERT_TRUE(run.replies.back().has_pids()) << run.replies.back().DebugString();
+  const auto& r = run.report;
+  EXPECT_EQ(r.at("hook"), "1");
+  EXPECT_EQ(r.at("c_global"), "42");
+  EXPECT_EQ(r.at("uid"), "0");
+  EXPECT_EQ(r.at("gid"), "0");
+  EXPECT_NE(r.at("ns.user"), OwnNs("user"));
+  EXPECT_THAT(r.at("file/uid_map"), HasSubstr("100000"));
+  EXPECT_THAT(r.at("file/gid_map"), HasSubstr("65536"));
+  EXPECT_EQ(r.at("file/setgroups"), "deny;");
+}
+
+TEST_F(HookTest, PidfdsArriveWithThePids) {
+  v1::BootstrapRequest request = CreateAllButUser();
+  request.mutable_options()->set_reply_pidfds(true);
+  NativeRun run = RunNative("embed/cxx_host", request);
+  ASSERT_TRUE(run.replies.back().has_pids());
+  EXPECT_TRUE(run.replies.back().pids().pidfds_attached());
+  EXPECT_EQ(run.fds.size(), 2u);
+}
+
+TEST_F(HookTest, MalformedRequestIsAStructuredErrorAndMainNeverRuns) {
+  Host host = Spawn("embed/cxx_host", "NSBOOT_INITPIPE");
+  // A frame whose payload claims a field 3 of 100 bytes with 2 present.
+  const std::string bad("NSBT\x01\x01\x00\x00\x04\x00\x00\x00\x1a\x64\x08\x01",
+                        16);
+  ASSERT_EQ(write(host.sock, bad.data(), bad.size()), 16);
+  v1::BootstrapReply reply;
+  std::vector<int> fds;
+  ASSERT_TRUE(ReadReply(host.sock, &reply, &fds));
+  ASSERT_TRUE(reply.has_error()) << reply.DebugString();
+  EXPECT_EQ(reply.error().stage(), v1::STAGE_READER);
+  EXPECT_EQ(reply.error().step(), v1::STEP_DECODE);
+  EXPECT_TRUE(reply.error().has_byte_offset());
+  EXPECT_THAT(reply.error().message(), HasSubstr("malformed"));
+  EXPECT_EQ(ReadAll(host.out), "");  // main() never ran
+  EXPECT_EQ(WaitExit(host.pid), 1);
+  close(host.sock);
+  close(host.out);
+}
+
+TEST_F(HookTest, ParentClosingEarlyEndsTheHost) {
+  Host host = Spawn("embed/cxx_host", "NSBOOT_INITPIPE");
+  ASSERT_EQ(write(host.sock, "NSBT\x01", 5), 5);
+  shutdown(host.sock, SHUT_WR);
+  v1::BootstrapReply reply;
+  std::vector<int> fds;
+  ASSERT_TRUE(ReadReply(host.sock, &reply, &fds));
+  ASSERT_TRUE(reply.has_error());
+  EXPECT_EQ(reply.error().step(), v1::STEP_READ_REQUEST);
+  EXPECT_EQ(ReadAll(host.out), "");
+  EXPECT_EQ(WaitExit(host.pid), 1);
+  close(host.sock);
+  close(host.out);
+}
+
+TEST_F(HookTest, ExecutorFailureReachesTheParent) {
+  v1::BootstrapRequest request;
+  auto* join = request.add_join_namespaces();
+  join->set_type(v1::NAMESPACE_NET);
+  join->set_path("/nonexistent/ns/net");
+  NativeRun run = RunNative("embed/cxx_host", request);
+  ASSERT_FALSE(run.replies.empty());
+  ASSERT_TRUE(run.replies.back().has_error());
+  const v1::Error& error = run.replies.back().error();
+  EXPECT_EQ(error.errno_value(), ENOENT);
+  EXPECT_THAT(error.message(), HasSubstr("/nonexistent/ns/net"));
+  EXPECT_EQ(run.stdout_text, "");
+  EXPECT_EQ(run.host_exit, 1);
+}
+
+TEST_F(HookTest, SealRequestedRunsFromASealedCopy) {
+  v1::BootstrapRequest request = CreateAllButUser();
+  request.mutable_options()->set_seal_exe(true);
+  NativeRun run = RunNative("embed/cxx_host", request, {"NSBOOT_SEAL_EXE=1"});
+  ASSERT_TRUE(run.replies.back().has_pids()) << run.replies.back().DebugString();
+  const auto& r = run.report;
+  EXPECT_NE(r.at("exe_writable"), "yes");
+  EXPECT_THAT(r.at("exe"), Not(HasSubstr("embed/cxx_host")));
+}
+
+TEST_F(HookTest, SealAssertedButNotDoneIsRefused) {
+  v1::BootstrapRequest request = CreateAllButUser();
+  request.mutable_options()->set_seal_exe(true);
+  NativeRun run = RunNative("embed/cxx_host", request);
+  ASSERT_TRUE(run.replies.back().has_error());
+  EXPECT_EQ(run.replies.back().error().step(), v1::STEP_SEAL_EXE);
+}
+
+// runc's contract, both dialects: netlink in, NUL (1.1) + PID JSON out.
+std::string ReadLine(int fd) {
+  std::string line;
+  char c;
+  while (read(fd, &c, 1) == 1) {
+    line.push_back(c);
+    if (c == '\n') break;
+  }
+  return line;
+}
+
+TEST_F(HookTest, RuncContractBothDialects) {
+  for (const char* dialect : {"11", "12"}) {
+    SCOPED_TRACE(dialect);
+    v1::BootstrapRequest request = CreateAllButUser();
+    request.set_rootless_euid(false);
+    auto bytes = codec::EncodeNetlink(
+        request, dialect[1] == '1' ? codec::RuncDialect::kRunc11
+                                   : codec::RuncDialect::kRunc12);
+    ASSERT_TRUE(bytes.ok());
+    Host host = Spawn("embed/cxx_host", "_LIBCONTAINER_INITPIPE",
+                      {absl::StrCat("NSBOOT_RUNC_DIALECT=", dialect)});
+    ASSERT_EQ(write(host.sock, bytes->data(), bytes->size()),
+              static_cast<ssize_t>(bytes->size()));
+    if (dialect[1] == '1') {
+      char nul = 'x';
+      ASSERT_EQ(read(host.sock, &nul, 1), 1);
+      EXPECT_EQ(nul, '\0');
+    }
+    std::string line = ReadLine(host.sock);
+    EXPECT_THAT(line, StartsWith("{\"stage1_pid\":"));
+    int stage1 = 0, stage2 = 0;
+    ASSERT_EQ(sscanf(line.c_str(), "{\"stage1_pid\":%d,\"stage2_pid\":%d}",
+                     &stage1, &stage2),
+              2)
+        << line;
+    auto report = ParseReport(ReadAll(host.out));
+    EXPECT_EQ(WaitExit(host.pid), 0);
+    EXPECT_EQ(WaitExit(stage1), 0);
+    EXPECT_EQ(WaitExit(stage2), 0);
+    EXPECT_EQ(report["hook"], "1");
+    EXPECT_EQ(report["pid"], "1");
+    EXPECT_NE(report["ns.net"], OwnNs("net"));
+    if (dialect[1] == '1') {
+      // runc 1.1 relies on nsexec for CVE-2019-5736: a sealed copy.
+      EXPECT_NE(report["exe_writable"], "yes");
+      EXPECT_THAT(report["exe"], Not(HasSubstr("embed/cxx_host")));
+    }
+    close(host.sock);
+    close(host.out);
+  }
+}
+
+}  // namespace
+}  // namespace nsboot

@@ -1,0 +1,219 @@
+// nsboot_premain: environment -> (seal) -> read request -> plan -> run.
+//
+// This runs before main(), often before the host's own static constructors.
+// It keeps to what is safe there: libc, and the codec/executor libraries,
+// which need only the runtime libraries' initializers (see constructor.cc).
+// Every failure is reported to the parent and ends the process with status
+// 1; nothing falls through into main() outside the requested namespaces.
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <string>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "codec/decode_error.h"
+#include "codec/reader.h"
+#include "embed/environment.h"
+#include "embed/frame_reply_sink.h"
+#include "embed/include/nsboot/nsboot.h"
+#include "embed/sealed_exe.h"
+#include "executor/plan.h"
+#include "executor/reply_sink.h"
+#include "executor/run.h"
+#include "executor/runc_replies.h"
+
+extern char** environ;
+
+namespace nsboot {
+namespace embed {
+namespace {
+
+// Set in the environment of the sealed re-execution. Together with a
+// read-only /proc/self/exe it says "this copy is ours" (runc 1.1 uses
+// _LIBCONTAINER_CLONED_BINARY the same way); a fully sealed memfd needs no
+// marker, since nothing can write it whoever made it.
+constexpr char kSealedMarker[] = "_NSBOOT_SEALED_EXE";
+
+v1::BootstrapReply MakeError(v1::Step step, const absl::Status& status) {
+  v1::BootstrapReply reply;
+  v1::Error* error = reply.mutable_error();
+  error->set_stage(v1::STAGE_READER);
+  error->set_step(step);
+  error->set_code(static_cast<int32_t>(status.code()));
+  error->set_message(std::string(status.message()));
+  if (auto offset = codec::DecodeErrorOffset(status)) {
+    error->set_byte_offset(*offset);
+  }
+  return reply;
+}
+
+// Reports a failure before any stage exists and ends the process.
+[[noreturn]] void Fail(executor::ReplySink* sink, v1::Step step,
+                       const absl::Status& status) {
+  bool sent = false;
+  if (sink != nullptr) {
+    executor::Attachments none;
+    none.pid = getpid();
+    sent = sink->Send(MakeError(step, status), none).ok();
+  }
+  if (!sent) {
+    std::string line = absl::StrCat("FATAL: nsboot[", getpid(),
+                                     "]: ", status.message(), "\n");
+    ssize_t ignored = write(STDERR_FILENO, line.data(), line.size());
+    (void)ignored;
+  }
+  _exit(1);
+}
+
+bool IsSealed() {
+  switch (RunningFromSealedExe()) {
+    case SealMethod::kMemfd:
+      return true;
+    case SealMethod::kOverlayfs:
+    case SealMethod::kReadOnly:
+      return getenv(kSealedMarker) != nullptr;
+    case SealMethod::kNone:
+      break;
+  }
+  return false;
+}
+
+// Re-executes from a sealed copy unless already running from one. Returns
+// only when sealed (or with an error).
+absl::Status EnsureSealed(char** argv) {
+  if (IsSealed()) {
+    unsetenv(kSealedMarker);  // not for the workload's environment
+    return absl::OkStatus();
+  }
+  if (argv == nullptr || argv[0] == nullptr) {
+    return absl::FailedPreconditionError(
+        "cannot re-execute from a sealed binary: argv unavailable");
+  }
+  if (setenv(kSealedMarker, "1", 1) != 0) {
+    return absl::InternalError("setenv failed");
+  }
+  SealMethod tried = SealMethod::kNone;
+  // Overlayfs needs CAP_SYS_ADMIN; ReexecSealed falls back to a memfd.
+  int err = ReexecSealed(argv, environ, /*allow_overlayfs=*/true, &tried);
+  return absl::InternalError(absl::StrCat(
+      "re-executing from a sealed copy of the binary (", SealMethodName(tried),
+      "): ", strerror(-err)));
+}
+
+int RunHook(char** argv) {
+  absl::StatusOr<HookEnvironment> parsed = ParseHookEnvironment(
+      [](const char* name) -> const char* { return getenv(name); },
+      nsboot_runc_dialect);
+  if (!parsed.ok()) Fail(nullptr, v1::STEP_READ_REQUEST, parsed.status());
+  const HookEnvironment& env = *parsed;
+  if (env.contract == Contract::kNone) return NSBOOT_INERT;
+
+  executor::RuncReplySink runc_sink(env.init_fd, env.log_fd);
+  FrameReplySink native_sink(env.init_fd);
+  executor::ReplySink* sink = env.contract == Contract::kRunc
+                                  ? static_cast<executor::ReplySink*>(&runc_sink)
+                                  : &native_sink;
+
+  const bool runc11 = env.contract == Contract::kRunc &&
+                      env.dialect == codec::RuncDialect::kRunc11;
+  bool sealed = false;
+  if (runc11 || env.seal_requested) {
+    absl::Status status = EnsureSealed(argv);
+    if (!status.ok()) Fail(sink, v1::STEP_SEAL_EXE, status);
+    sealed = true;
+  }
+
+  // Only now (the sealed re-execution needs the pipes): the init and log
+  // pipes must not leak into anything the bootstrap execs (the mapping
+  // helpers). The final process still has them: CLOEXEC acts only on exec.
+  if (fcntl(env.init_fd, F_SETFD, FD_CLOEXEC) != 0) {
+    Fail(nullptr, v1::STEP_READ_REQUEST,
+         absl::InvalidArgumentError(absl::StrCat(
+             "init pipe fd ", env.init_fd, ": ", strerror(errno))));
+  }
+  if (env.log_fd >= 0) fcntl(env.log_fd, F_SETFD, FD_CLOEXEC);
+
+  codec::ReaderOptions reader;
+  reader.runc_dialect = env.dialect;
+  reader.accept_netlink = env.contract == Contract::kRunc;
+  reader.accept_frame = env.contract == Contract::kNative;
+  absl::StatusOr<codec::ReadResult> read =
+      codec::ReadRequestFromFd(env.init_fd, reader);
+  if (!read.ok()) {
+    Fail(sink,
+         read.status().code() == absl::StatusCode::kInvalidArgument
+             ? v1::STEP_DECODE
+             : v1::STEP_READ_REQUEST,
+         read.status());
+  }
+  const v1::BootstrapRequest& request = read->request;
+  if (request.options().seal_exe() && !sealed) {
+    Fail(sink, v1::STEP_SEAL_EXE,
+         absl::FailedPreconditionError(
+             "options.seal_exe: not running from a sealed binary; the parent "
+             "must set NSBOOT_SEAL_EXE=1 (or seal the binary itself)"));
+  }
+
+  executor::PlanOptions options;
+  options.exe_sealed = sealed;
+  options.finish = executor::FinishMode::kReturn;
+  if (env.contract == Contract::kRunc) {
+    options.protocol = runc11 ? executor::ReplyProtocol::kRunc11
+                              : executor::ReplyProtocol::kRunc12;
+    options.process_names = {"runc:[0:PARENT]", "runc:[1:CHILD]",
+                             "runc:[2:INIT]"};
+    options.new_session = true;
+    // nsexec logs everything up to debug unless told otherwise.
+    options.default_log_level = env.log_level != v1::LOG_LEVEL_UNSPECIFIED
+                                    ? env.log_level
+                                    : v1::LOG_LEVEL_DEBUG;
+    if (request.mount_sources_size() > 0) {
+      if (!env.has_mount_fds) {
+        Fail(sink, v1::STEP_MOUNT_SOURCES,
+             absl::InvalidArgumentError(
+                 "mount sources sent without _LIBCONTAINER_MOUNT_FDS"));
+      }
+      options.mount_source_fds = env.mount_fds;
+    }
+  } else {
+    options.protocol = executor::ReplyProtocol::kNative;
+  }
+  absl::StatusOr<executor::Plan> plan = executor::MakePlan(request, options);
+  if (!plan.ok()) Fail(sink, v1::STEP_PLAN, plan.status());
+
+  absl::StatusOr<executor::RunOutcome> outcome =
+      executor::Run(*plan, executor::RunOptions(), *sink);
+  if (!outcome.ok()) _exit(1);  // stage 0: the Error reply is already sent
+  if (*outcome == executor::RunOutcome::kParentDone) _exit(0);
+  return NSBOOT_FINAL;
+}
+
+}  // namespace
+}  // namespace embed
+}  // namespace nsboot
+
+extern "C" int nsboot_premain(int argc, char** argv, char** envp) {
+  (void)argc;
+  (void)envp;  // the environment is read through getenv/environ
+  static int result = -1;
+  if (result >= 0) return result;
+  // The inert path, taken by every ordinary run of a host like runc: two
+  // getenv calls and nothing else.
+  const char* runc = getenv("_LIBCONTAINER_INITPIPE");
+  const char* native = getenv("NSBOOT_INITPIPE");
+  if ((runc == nullptr || *runc == '\0') &&
+      (native == nullptr || *native == '\0')) {
+    return result = NSBOOT_INERT;
+  }
+  return result = nsboot::embed::RunHook(argv);
+}
+
+extern "C" const char* nsboot_version(void) {
+  return "nsboot 0.1.0; schema versions 1";
+}

@@ -1,0 +1,61 @@
+// CVE-2019-5736 protection: run from a sealed, read-only copy of our own
+// binary, so that no process in a container can reach the host binary
+// through /proc/PID/exe and overwrite it.
+//
+// runc 1.1's Go parent relies on nsexec for this; nsboot's pre-main hook
+// does it in the runc 1.1 dialect (and when a native request asks for it)
+// before it reads the init pipe. Two methods, tried in this order:
+//
+//  1. kOverlayfs (zero copy; needs CAP_SYS_ADMIN and Linux 5.2+ fsopen):
+//     a private, detached, read-only overlayfs (fsopen/fsconfig/fsmount, as
+//     runc 1.2 does) whose top layer is the binary's directory. The mount is
+//     never attached to any mount namespace, so there is no mount storm (the
+//     problem runc 1.1's bind-mount method had, runc#3925) and nothing to
+//     clean up. /proc/self/exe then resolves on a read-only superblock:
+//     opening it for writing fails with EROFS.
+//  2. kMemfd (copies the binary; works unprivileged): a memfd with
+//     F_SEAL_SEAL|F_SEAL_SHRINK|F_SEAL_GROW|F_SEAL_WRITE. Costs a copy of the
+//     binary in memory while the process lives (runc#1980).
+//
+// Then the process re-executes itself (execveat AT_EMPTY_PATH) with the same
+// argv and environment. The re-executed process sees RunningFromSealedExe()
+// and goes on.
+//
+// Everything here is pre-main safe: no heap allocation, no locks, no
+// threads; errors are negative errno values.
+#ifndef NSBOOT_EMBED_SEALED_EXE_H_
+#define NSBOOT_EMBED_SEALED_EXE_H_
+
+namespace nsboot {
+namespace embed {
+
+enum class SealMethod {
+  kNone = 0,       // not sealed
+  kOverlayfs = 1,  // read-only detached overlayfs
+  kMemfd = 2,      // sealed memfd copy
+  kReadOnly = 3,   // already on a read-only mount (e.g. a ro bind mount)
+};
+
+const char* SealMethodName(SealMethod method);
+
+// How the running binary (/proc/self/exe) is protected: kMemfd if it is a
+// memfd with all four seals, kOverlayfs if it sits on a read-only overlayfs,
+// kReadOnly on any other read-only mount, kNone otherwise (or on error).
+SealMethod RunningFromSealedExe();
+
+// Re-executes the current program from a sealed copy, with `argv` and
+// `envp`. Tries overlayfs unless `allow_overlayfs` is false, then memfd.
+// Returns only on failure, with a negative errno; `*tried` tells the last
+// method attempted.
+int ReexecSealed(char* const argv[], char* const envp[], bool allow_overlayfs,
+                 SealMethod* tried);
+
+// Opens a sealed copy of /proc/self/exe with the given method and returns
+// its fd (O_CLOEXEC; O_PATH for kOverlayfs), or a negative errno. Exposed
+// for tests and benchmarks; ReexecSealed is the production entry point.
+int OpenSealedCopy(SealMethod method);
+
+}  // namespace embed
+}  // namespace nsboot
+
+#endif  // NSBOOT_EMBED_SEALED_EXE_H_

@@ -1,0 +1,62 @@
+// Runs the probe (a program that re-executes itself from a sealed copy) and
+// checks what its final process sees: /proc/self/exe is not the host file
+// and cannot be opened for writing. Overlayfs needs root; memfd does not.
+#include "embed/sealed_exe.h"
+
+#include <stdio.h>
+#include <unistd.h>
+
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace nsboot {
+namespace embed {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+std::string RunProbe(const std::string& mode) {
+  std::string cmd = "embed/sealed_exe_probe " + mode + " embed/sealed_exe_probe";
+  FILE* p = popen(cmd.c_str(), "r");
+  std::string out;
+  char buf[512];
+  while (fgets(buf, sizeof(buf), p) != nullptr) out += buf;
+  EXPECT_EQ(pclose(p), 0) << out;
+  return out;
+}
+
+TEST(SealedExeTest, TestBinaryItselfIsNotSealed) {
+  EXPECT_EQ(RunningFromSealedExe(), SealMethod::kNone);
+}
+
+TEST(SealedExeTest, MemfdCopy) {
+  std::string out = RunProbe("memfd-only");
+  EXPECT_THAT(out, HasSubstr("method=memfd\n"));
+  EXPECT_THAT(out, HasSubstr("same_as_host=no\n"));
+  EXPECT_THAT(out, Not(HasSubstr("open_for_write=ok")));
+  EXPECT_THAT(out, HasSubstr("exe_link=/memfd:nsboot:sealed-exe"));
+}
+
+TEST(SealedExeTest, OverlayfsCopy) {
+  if (geteuid() != 0) GTEST_SKIP() << "overlayfs sealing needs CAP_SYS_ADMIN";
+  std::string out = RunProbe("overlayfs-ok");
+  EXPECT_THAT(out, HasSubstr("method=overlayfs\n"));
+  EXPECT_THAT(out, HasSubstr("open_for_write=Read-only file system\n"));
+  EXPECT_THAT(out, HasSubstr("same_as_host=no\n"));
+}
+
+TEST(SealedExeTest, MemfdSealsRefuseWrites) {
+  int fd = OpenSealedCopy(SealMethod::kMemfd);
+  ASSERT_GE(fd, 0) << -fd;
+  EXPECT_EQ(write(fd, "x", 1), -1);
+  EXPECT_EQ(errno, EPERM);
+  EXPECT_NE(ftruncate(fd, 0), 0);
+  close(fd);
+}
+
+}  // namespace
+}  // namespace embed
+}  // namespace nsboot
