@@ -8,12 +8,15 @@
 #include <vector>
 
 #include "cli/exit_codes.h"
+#include "cli/run_command.h"
 #include "cli/wire_commands.h"
 
 namespace {
 
 constexpr char kUsage[] =
     "usage: nsboot COMMAND [ARGS...]\n"
+    "\n"
+    "  run       run a command inside namespaces (nsboot run -- id)\n"
     "\n"
     "Wire format:\n"
     "  decode    print a bootstrap request (runc netlink or nsboot frame)\n"
@@ -40,6 +43,7 @@ int main(int argc, char** argv) {
   const std::string command = argv[1];
   const std::vector<std::string> args(argv + 2, argv + argc);
   CommandIo io{STDIN_FILENO, std::cout, std::cerr};
+  if (command == "run") return nsboot::cli::RunRun(args, io);
   if (command == "decode") return nsboot::cli::RunDecode(args, io);
   if (command == "encode") return nsboot::cli::RunEncode(args, io);
   if (command == "validate") return nsboot::cli::RunValidate(args, io);

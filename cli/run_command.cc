@@ -1,0 +1,387 @@
+#include "cli/run_command.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
+#include "cli/exit_codes.h"
+#include "codec/frame.h"
+#include "codec/netlink.h"
+#include "codec/reader.h"
+#include "codec/validate.h"
+#include "embed/frame_reply_sink.h"
+#include "executor/plan.h"
+#include "executor/run.h"
+#include "google/protobuf/text_format.h"
+#include "google/protobuf/util/json_util.h"
+
+namespace nsboot {
+namespace cli {
+
+const char kRunHelp[] =
+    "usage: nsboot run [--config FILE] [--join PID] [--json] [--] CMD "
+    "[ARGS...]\n"
+    "Runs CMD inside namespaces. Without --config: new user, pid, mount, uts,\n"
+    "ipc and net namespaces, your uid and gid mapped to root. --config takes\n"
+    "a BootstrapRequest (text proto, JSON, or wire bytes). --join PID joins\n"
+    "every namespace of PID that differs from ours (like nsenter --all).\n"
+    "--json prints the pids and namespace ids to stderr before CMD runs.\n"
+    "Exit: CMD's status (128+N for signal N); 125 nsboot failed, 126 CMD not\n"
+    "executable, 127 CMD not found, 2 usage, 65 invalid config, 66 cannot\n"
+    "open the config.\n";
+
+namespace {
+
+struct NsType {
+  v1::Namespace type;
+  const char* name;
+};
+constexpr NsType kNsTypes[] = {
+    {v1::NAMESPACE_USER, "user"}, {v1::NAMESPACE_MOUNT, "mnt"},
+    {v1::NAMESPACE_UTS, "uts"},   {v1::NAMESPACE_IPC, "ipc"},
+    {v1::NAMESPACE_PID, "pid"},   {v1::NAMESPACE_NET, "net"},
+    {v1::NAMESPACE_CGROUP, "cgroup"}, {v1::NAMESPACE_TIME, "time"},
+};
+
+bool NsInode(const std::string& proc_dir, const char* name, struct stat* st) {
+  return stat(absl::StrCat(proc_dir, "/ns/", name).c_str(), st) == 0;
+}
+
+// Finds CMD like execvp would; returns the path or an exit code in *code.
+std::string ResolveCommand(const std::string& cmd, int* code, int* err) {
+  auto runnable = [&](const std::string& path) {
+    struct stat st;
+    if (stat(path.c_str(), &st) != 0) {
+      *err = errno;
+      return false;
+    }
+    if (S_ISDIR(st.st_mode) || access(path.c_str(), X_OK) != 0) {
+      *err = S_ISDIR(st.st_mode) ? EISDIR : errno;
+      *code = kExitCannotExec;
+      return false;
+    }
+    return true;
+  };
+  *code = kExitNotFound;
+  *err = ENOENT;
+  if (cmd.find('/') != std::string::npos) {
+    return runnable(cmd) ? cmd : "";
+  }
+  const char* path = getenv("PATH");
+  for (absl::string_view dir :
+       absl::StrSplit(path ? path : "/usr/local/bin:/usr/bin:/bin", ':')) {
+    std::string candidate =
+        absl::StrCat(dir.empty() ? "." : dir, "/", cmd);
+    if (runnable(candidate)) return candidate;
+  }
+  return "";
+}
+
+// Loads --config: wire bytes (detected), JSON (starts with '{'), or text.
+std::string LoadConfig(const std::string& file, v1::BootstrapRequest* request,
+                       int* code) {
+  int fd = open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    *code = kExitNoInput;
+    return absl::StrCat(file, ": ", strerror(errno));
+  }
+  std::string data;
+  char buf[65536];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof(buf))) > 0 && data.size() < (8u << 20)) {
+    data.append(buf, n);
+  }
+  close(fd);
+  *code = kExitDataErr;
+  absl::StatusOr<v1::BootstrapRequest> decoded;
+  auto encoding = codec::DetectEncoding(data);
+  if (encoding.ok()) {
+    decoded = *encoding == codec::Encoding::kFrame
+                  ? codec::DecodeRequestFrame(data)
+                  : codec::DecodeNetlink(data, codec::RuncDialect::kRunc12);
+    if (!decoded.ok()) return absl::StrCat(file, ": ", decoded.status().message());
+    *request = *decoded;
+    request->clear_netlink_layout();
+    return "";
+  }
+  size_t first = data.find_first_not_of(" \t\r\n");
+  if (first != std::string::npos && data[first] == '{') {
+    auto status = google::protobuf::util::JsonStringToMessage(data, request);
+    if (!status.ok()) return absl::StrCat(file, ": ", status.ToString());
+  } else if (!google::protobuf::TextFormat::ParseFromString(data, request)) {
+    return absl::StrCat(file, ": not a valid text-proto BootstrapRequest");
+  }
+  absl::Status valid = codec::ValidateRequest(*request);
+  if (!valid.ok()) return absl::StrCat(file, ": ", valid.message());
+  return "";
+}
+
+bool ReadAllBytes(int fd, char* buf, size_t n) {
+  size_t got = 0;
+  while (got < n) {
+    ssize_t r = read(fd, buf + got, n - got);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return false;
+    got += r;
+  }
+  return true;
+}
+
+// One reply frame from stage 0; false at EOF or on garbage.
+bool ReadReply(int fd, v1::BootstrapReply* reply) {
+  std::string frame(codec::kFrameHeaderSize, '\0');
+  if (!ReadAllBytes(fd, &frame[0], frame.size())) return false;
+  auto header = codec::ParseFrameHeader(frame);
+  if (!header.ok()) return false;
+  frame.resize(codec::kFrameHeaderSize + header->payload_size);
+  if (!ReadAllBytes(fd, &frame[codec::kFrameHeaderSize],
+                    header->payload_size)) {
+    return false;
+  }
+  auto decoded = codec::DecodeReplyFrame(frame);
+  if (!decoded.ok()) return false;
+  *reply = *std::move(decoded);
+  return true;
+}
+
+int WaitStatus(pid_t pid) {
+  int status;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) return -1;
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+pid_t g_forward_to = 0;
+void ForwardSignal(int sig) {
+  if (g_forward_to > 0) kill(g_forward_to, sig);
+}
+
+std::string JsonReport(const v1::Pids& pids) {
+  std::string json = absl::StrCat("{\"stage1_pid\":", pids.stage1_pid(),
+                                  ",\"stage2_pid\":", pids.stage2_pid(),
+                                  ",\"namespaces\":{");
+  // Read what the command's process is in, from here.
+  const std::string proc = absl::StrCat("/proc/", pids.stage2_pid());
+  bool first = true;
+  for (const NsType& ns : kNsTypes) {
+    struct stat st;
+    if (!NsInode(proc, ns.name, &st)) continue;
+    absl::StrAppend(&json, first ? "" : ",", "\"", ns.name, "\":", st.st_ino);
+    first = false;
+  }
+  return json + "}}";
+}
+
+}  // namespace
+
+v1::BootstrapRequest DefaultRunRequest(uint32_t uid, uint32_t gid) {
+  v1::BootstrapRequest request;
+  request.set_schema_version(1);
+  for (auto ns : {v1::NAMESPACE_MOUNT, v1::NAMESPACE_UTS, v1::NAMESPACE_IPC,
+                  v1::NAMESPACE_USER, v1::NAMESPACE_PID, v1::NAMESPACE_NET}) {
+    request.add_create_namespaces(ns);
+  }
+  auto* u = request.add_uid_mappings();
+  u->set_container_id(0);
+  u->set_host_id(uid);
+  u->set_size(1);
+  auto* g = request.add_gid_mappings();
+  g->set_container_id(0);
+  g->set_host_id(gid);
+  g->set_size(1);
+  request.set_setgroups(v1::SETGROUPS_DENY);
+  return request;
+}
+
+absl::Status AddJoinAll(int pid, v1::BootstrapRequest* request) {
+  const std::string proc = absl::StrCat("/proc/", pid);
+  struct stat st;
+  if (stat(proc.c_str(), &st) != 0) {
+    return absl::NotFoundError(absl::StrCat("--join ", pid, ": no such process"));
+  }
+  int joined = 0;
+  for (const NsType& ns : kNsTypes) {
+    struct stat theirs, ours;
+    if (!NsInode(proc, ns.name, &theirs)) continue;
+    if (NsInode("/proc/self", ns.name, &ours) && ours.st_ino == theirs.st_ino &&
+        ours.st_dev == theirs.st_dev) {
+      continue;  // already there; setns to one's own user ns is EINVAL
+    }
+    bool listed = false;
+    for (const auto& j : request->join_namespaces()) listed |= j.type() == ns.type;
+    for (int c : request->create_namespaces()) listed |= c == ns.type;
+    if (listed) continue;
+    auto* join = request->add_join_namespaces();
+    join->set_type(ns.type);
+    join->set_pid(pid);
+    ++joined;
+  }
+  if (joined == 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "--join ", pid, ": it is in all of our namespaces already"));
+  }
+  return absl::OkStatus();
+}
+
+int RunRun(const std::vector<std::string>& args, CommandIo io) {
+  std::string config;
+  int join_pid = 0;
+  bool json = false;
+  size_t i = 0;
+  for (; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--") {
+      ++i;
+      break;
+    }
+    if (a == "--help" || a == "-h") {
+      io.out << kRunHelp;
+      return kExitOk;
+    }
+    if (a == "--json") {
+      json = true;
+    } else if ((a == "--config" || a == "--join") && i + 1 < args.size()) {
+      if (a == "--config") {
+        config = args[++i];
+      } else if (!absl::SimpleAtoi(args[++i], &join_pid) || join_pid <= 0) {
+        io.err << "nsboot run: --join wants a pid, not '" << args[i] << "'\n";
+        return kExitUsage;
+      }
+    } else if (a.rfind("--config=", 0) == 0) {
+      config = a.substr(9);
+    } else if (a.rfind("--join=", 0) == 0) {
+      if (!absl::SimpleAtoi(a.substr(7), &join_pid) || join_pid <= 0) {
+        io.err << "nsboot run: --join wants a pid, not '" << a.substr(7) << "'\n";
+        return kExitUsage;
+      }
+    } else if (!a.empty() && a[0] == '-') {
+      io.err << "nsboot run: unknown flag '" << a << "' (see nsboot run --help)\n";
+      return kExitUsage;
+    } else {
+      break;
+    }
+  }
+  if (i >= args.size()) {
+    io.err << "nsboot run: no command given (see nsboot run --help)\n";
+    return kExitUsage;
+  }
+  const std::vector<std::string> argv(args.begin() + i, args.end());
+
+  v1::BootstrapRequest request;
+  if (!config.empty()) {
+    int code;
+    std::string error = LoadConfig(config, &request, &code);
+    if (!error.empty()) {
+      io.err << "nsboot run: " << error << "\n";
+      return code;
+    }
+  } else if (join_pid == 0) {
+    request = DefaultRunRequest(getuid(), getgid());
+  }
+  if (join_pid != 0) {
+    absl::Status joined = AddJoinAll(join_pid, &request);
+    if (!joined.ok()) {
+      io.err << "nsboot run: " << joined.message() << "\n";
+      return kExitRunFailed;
+    }
+  }
+
+  int code, err;
+  const std::string path = ResolveCommand(argv[0], &code, &err);
+  if (path.empty()) {
+    io.err << "nsboot run: " << argv[0] << ": " << strerror(err) << "\n";
+    return code;
+  }
+
+  executor::PlanOptions options;
+  options.protocol = executor::ReplyProtocol::kNative;
+  options.finish = executor::FinishMode::kExec;
+  auto plan = executor::MakePlan(request, options);
+  if (!plan.ok()) {
+    io.err << "nsboot run: " << plan.status().message() << "\n";
+    return kExitDataErr;
+  }
+  executor::RunOptions run;
+  run.exec_path = path;
+  run.exec_argv = argv;
+
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+    io.err << "nsboot run: socketpair: " << strerror(errno) << "\n";
+    return kExitRunFailed;
+  }
+  io.out.flush();
+  io.err.flush();
+  pid_t stage0 = fork();
+  if (stage0 < 0) {
+    io.err << "nsboot run: fork: " << strerror(errno) << "\n";
+    return kExitRunFailed;
+  }
+  if (stage0 == 0) {
+    close(sv[0]);
+    embed::FrameReplySink sink(sv[1]);
+    auto outcome = executor::Run(*plan, run, sink);
+    _exit(outcome.ok() ? 0 : 1);
+  }
+  close(sv[1]);
+
+  v1::BootstrapReply reply;
+  v1::Pids pids;
+  bool have_pids = false;
+  v1::Error error;
+  bool have_error = false;
+  // Frames until EOF: stage 0 exits, stage 1 exits, and stage 2's copy
+  // closes on its execve. An Error may follow the Pids (exec failed).
+  while (ReadReply(sv[0], &reply)) {
+    if (reply.has_pids()) {
+      pids = reply.pids();
+      have_pids = true;
+      g_forward_to = pids.stage2_pid();
+      if (json) io.err << JsonReport(pids) << std::endl;
+    } else if (reply.has_error()) {
+      error = reply.error();
+      have_error = true;
+    }
+  }
+  close(sv[0]);
+  struct sigaction forward = {}, saved[3];
+  forward.sa_handler = ForwardSignal;
+  const int signals[3] = {SIGINT, SIGTERM, SIGHUP};
+  for (int s = 0; s < 3; ++s) sigaction(signals[s], &forward, &saved[s]);
+  WaitStatus(stage0);
+  if (have_pids) WaitStatus(pids.stage1_pid());
+  int status = have_pids ? WaitStatus(pids.stage2_pid()) : -1;
+  for (int s = 0; s < 3; ++s) sigaction(signals[s], &saved[s], nullptr);
+  g_forward_to = 0;
+
+  if (have_error) {
+    io.err << "nsboot run: " << v1::Stage_Name(error.stage()) << " "
+           << v1::Step_Name(error.step()) << ": " << error.message() << "\n";
+    if (error.step() == v1::STEP_EXEC) {
+      return error.errno_value() == ENOENT ? kExitNotFound : kExitCannotExec;
+    }
+    return kExitRunFailed;
+  }
+  if (!have_pids || status < 0) {
+    io.err << "nsboot run: the bootstrap ended without a reply\n";
+    return kExitRunFailed;
+  }
+  return status;
+}
+
+}  // namespace cli
+}  // namespace nsboot

@@ -1,0 +1,43 @@
+// nsboot run: a parent that starts a command inside namespaces through the
+// executor.
+//
+//   nsboot run [--config FILE] [--join PID] [--json] [--] CMD [ARGS...]
+//
+// The nsboot process forks a child that becomes the executor's stage 0 and
+// speaks the native protocol back over a socketpair; stages 1 and 2 are
+// created with CLONE_PARENT, so nsboot itself reaps all three and waits for
+// the command (stage 2). Its exit status is the command's (128+N for a
+// signal); nsboot's own failures are 125 (setup failed), 126 (CMD not
+// executable) and 127 (CMD not found), each with one stderr line.
+#ifndef NSBOOT_CLI_RUN_COMMAND_H_
+#define NSBOOT_CLI_RUN_COMMAND_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "cli/wire_commands.h"
+#include "proto/nsboot/v1/bootstrap.pb.h"
+
+namespace nsboot {
+namespace cli {
+
+int RunRun(const std::vector<std::string>& args, CommandIo io);
+
+extern const char kRunHelp[];
+
+// The request `nsboot run` uses without --config: new user, pid, mount, uts,
+// ipc and net namespaces; the caller's uid and gid mapped to root; setgroups
+// denied (so an unprivileged caller may write gid_map).
+v1::BootstrapRequest DefaultRunRequest(uint32_t uid, uint32_t gid);
+
+// Adds joins of every namespace of `pid` that differs from this process's
+// own (as `nsenter --all --target PID` does), by pid, so the executor joins
+// them with one setns(pidfd, mask). Types already in the request are left
+// alone; with no --config the default creations are dropped.
+absl::Status AddJoinAll(int pid, v1::BootstrapRequest* request);
+
+}  // namespace cli
+}  // namespace nsboot
+
+#endif  // NSBOOT_CLI_RUN_COMMAND_H_

@@ -1,0 +1,180 @@
+// nsboot run, for real (root): commands run inside the namespaces, exit
+// statuses pass through, --join enters a running process's namespaces, and
+// every failure is one line with a documented status.
+#include "cli/run_command.h"
+
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "cli/exit_codes.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace nsboot {
+namespace cli {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::MatchesRegex;
+using ::testing::StartsWith;
+
+struct Result {
+  int code;
+  std::string out;
+  std::string err;
+};
+
+Result Nsboot(const std::vector<std::string>& args) {
+  std::ostringstream out, err;
+  int code = RunRun(args, CommandIo{0, out, err});
+  return {code, out.str(), err.str()};
+}
+
+std::string Tmp(const std::string& name) {
+  const char* dir = std::getenv("TEST_TMPDIR");
+  return absl::StrCat(dir ? dir : "/tmp", "/", name);
+}
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return std::string(absl::StripTrailingAsciiWhitespace(ss.str()));
+}
+
+std::string NsLink(const std::string& pid, const char* type) {
+  char buf[128];
+  std::string path = absl::StrCat("/proc/", pid, "/ns/", type);
+  ssize_t n = readlink(path.c_str(), buf, sizeof(buf));
+  return n > 0 ? std::string(buf, n) : "?";
+}
+
+class RunCommandTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (geteuid() != 0) GTEST_SKIP() << "needs root: namespaces and id maps";
+  }
+};
+
+TEST_F(RunCommandTest, DefaultNamespacesAndRootMapping) {
+  const std::string file = Tmp("default.out");
+  Result r = Nsboot({"--", "/bin/sh", "-c",
+                  "{ echo $$; id -u; readlink /proc/self/ns/net; "
+                  "readlink /proc/self/ns/user; cat /proc/self/uid_map; } > " +
+                      file});
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::istringstream lines(Slurp(file));
+  std::string pid, uid, net, user, map;
+  lines >> pid >> uid >> net >> user;
+  std::getline(lines, map);
+  std::getline(lines, map);
+  EXPECT_EQ(pid, "1");  // first process of the new PID namespace
+  EXPECT_EQ(uid, "0");
+  EXPECT_NE(net, NsLink("self", "net"));
+  EXPECT_NE(user, NsLink("self", "user"));
+  EXPECT_THAT(map, MatchesRegex(" *0 +0 +1"));
+}
+
+TEST_F(RunCommandTest, ExitStatusPassesThrough) {
+  EXPECT_EQ(Nsboot({"--", "/bin/true"}).code, 0);
+  EXPECT_EQ(Nsboot({"/bin/sh", "-c", "exit 7"}).code, 7);
+  // As pid 1 of a new PID namespace the shell would ignore its own
+  // SIGTERM (the kernel protects an init without a handler), so the signal
+  // case runs without a PID namespace.
+  const std::string uts = Tmp("uts.textproto");
+  std::ofstream(uts) << "create_namespaces: NAMESPACE_UTS\n";
+  EXPECT_EQ(Nsboot({"--config", uts, "/bin/sh", "-c", "kill -TERM $$"}).code,
+            128 + SIGTERM);
+  EXPECT_EQ(Nsboot({"/bin/sh", "-c", "kill -TERM $$; exit 3"}).code, 3);
+}
+
+TEST_F(RunCommandTest, CommandNotFoundOrNotExecutable) {
+  Result missing = Nsboot({"--", "no-such-command-anywhere"});
+  EXPECT_EQ(missing.code, kExitNotFound);
+  EXPECT_THAT(missing.err, HasSubstr("No such file or directory"));
+  EXPECT_EQ(Nsboot({"--", "/etc/passwd"}).code, kExitCannotExec);
+  EXPECT_EQ(Nsboot({"--", "/tmp"}).code, kExitCannotExec);
+}
+
+TEST_F(RunCommandTest, JsonReportsPidsAndNamespaces) {
+  Result r = Nsboot({"--json", "--", "/bin/true"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.err, MatchesRegex("\\{\"stage1_pid\":[0-9]+,\"stage2_pid\":"
+                                  "[0-9]+,\"namespaces\":\\{.*\"net\":[0-9]+"
+                                  ".*\\}\\}\n"));
+}
+
+TEST_F(RunCommandTest, JoinAllNamespacesOfARunningProcess) {
+  // A target in new net and uts namespaces (util-linux unshare, no fork:
+  // $$ is the process that stays).
+  FILE* target = popen(
+      "exec unshare --net --uts /bin/sh -c 'hostname joined-box; echo $$; "
+      "exec sleep 30'",
+      "r");
+  ASSERT_NE(target, nullptr);
+  char line[32] = {0};
+  ASSERT_NE(fgets(line, sizeof(line), target), nullptr);
+  const std::string pid(absl::StripTrailingAsciiWhitespace(line));
+  const std::string file = Tmp("join.out");
+  Result r = Nsboot({"--join", pid, "--", "/bin/sh", "-c",
+                  "{ readlink /proc/self/ns/net; hostname; } > " + file});
+  EXPECT_EQ(r.code, 0) << r.err;
+  std::istringstream lines(Slurp(file));
+  std::string net, host;
+  lines >> net >> host;
+  EXPECT_EQ(net, NsLink(pid, "net"));
+  EXPECT_EQ(host, "joined-box");
+  kill(std::stoi(pid), SIGKILL);
+  pclose(target);
+}
+
+TEST_F(RunCommandTest, JoinErrors) {
+  Result gone = Nsboot({"--join", "999999999", "--", "/bin/true"});
+  EXPECT_EQ(gone.code, kExitRunFailed);
+  EXPECT_THAT(gone.err, HasSubstr("no such process"));
+  Result self = Nsboot({"--join", std::to_string(getpid()), "--", "/bin/true"});
+  EXPECT_EQ(self.code, kExitRunFailed);
+  EXPECT_THAT(self.err, HasSubstr("all of our namespaces already"));
+}
+
+TEST_F(RunCommandTest, ConfigFileAndItsErrors) {
+  EXPECT_EQ(Nsboot({"--config", "examples/requests/default.textproto", "--",
+                 "/bin/true"})
+                .code,
+            0);
+  const std::string bad = Tmp("bad.textproto");
+  std::ofstream(bad) << "create_namespaces: NAMESPACE_NOPE\n";
+  Result r = Nsboot({"--config", bad, "--", "/bin/true"});
+  EXPECT_EQ(r.code, kExitDataErr);
+  EXPECT_EQ(Nsboot({"--config", "/nonexistent.textproto", "--", "/bin/true"}).code,
+            kExitNoInput);
+  // A join of a missing path: the executor's structured error, one line.
+  const std::string missing = Tmp("missing.textproto");
+  std::ofstream(missing)
+      << "join_namespaces { type: NAMESPACE_NET path: \"/nonexistent/net\" }\n";
+  Result failed = Nsboot({"--config", missing, "--", "/bin/true"});
+  EXPECT_EQ(failed.code, kExitRunFailed);
+  EXPECT_THAT(failed.err, StartsWith("nsboot run: STAGE_"));
+  EXPECT_THAT(failed.err, HasSubstr("/nonexistent/net"));
+  EXPECT_EQ(failed.err.find('\n'), failed.err.size() - 1);
+}
+
+TEST_F(RunCommandTest, UsageErrors) {
+  EXPECT_EQ(Nsboot({}).code, kExitUsage);
+  EXPECT_EQ(Nsboot({"--bogus", "true"}).code, kExitUsage);
+  EXPECT_EQ(Nsboot({"--join", "abc", "true"}).code, kExitUsage);
+  EXPECT_THAT(Nsboot({"--help"}).out, StartsWith("usage: nsboot run"));
+}
+
+}  // namespace
+}  // namespace cli
+}  // namespace nsboot
