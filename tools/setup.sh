@@ -12,9 +12,10 @@ PACKAGES=(
   # Fuzzing: clang 14 with libFuzzer and its sanitizer runtimes.
   clang libclang-rt-14-dev
   # Interop: runc 1.1.5's Go source for golden vectors and the drop-in build,
-  # Go and Python parents, runc and crun binaries.
+  # Go and Python parents (protoc-gen-go generates their Go bindings at build
+  # time, examples/parents/go/build.sh), runc and crun binaries.
   golang-go golang-github-opencontainers-runc-dev golang-google-protobuf-dev
-  libseccomp-dev pkg-config python3 python3-protobuf runc crun
+  protoc-gen-go libseccomp-dev pkg-config python3 python3-protobuf runc crun
   # Real-kernel tests: newuidmap/newgidmap, a busybox rootfs, util-linux.
   uidmap busybox-static util-linux procps
 )
