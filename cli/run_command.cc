@@ -21,6 +21,7 @@
 #include "codec/frame.h"
 #include "codec/netlink.h"
 #include "codec/reader.h"
+#include "codec/reply_reader.h"
 #include "codec/validate.h"
 #include "embed/frame_reply_sink.h"
 #include "executor/plan.h"
@@ -127,34 +128,6 @@ std::string LoadConfig(const std::string& file, v1::BootstrapRequest* request,
   absl::Status valid = codec::ValidateRequest(*request);
   if (!valid.ok()) return absl::StrCat(file, ": ", valid.message());
   return "";
-}
-
-bool ReadAllBytes(int fd, char* buf, size_t n) {
-  size_t got = 0;
-  while (got < n) {
-    ssize_t r = read(fd, buf + got, n - got);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) return false;
-    got += r;
-  }
-  return true;
-}
-
-// One reply frame from stage 0; false at EOF or on garbage.
-bool ReadReply(int fd, v1::BootstrapReply* reply) {
-  std::string frame(codec::kFrameHeaderSize, '\0');
-  if (!ReadAllBytes(fd, &frame[0], frame.size())) return false;
-  auto header = codec::ParseFrameHeader(frame);
-  if (!header.ok()) return false;
-  frame.resize(codec::kFrameHeaderSize + header->payload_size);
-  if (!ReadAllBytes(fd, &frame[codec::kFrameHeaderSize],
-                    header->payload_size)) {
-    return false;
-  }
-  auto decoded = codec::DecodeReplyFrame(frame);
-  if (!decoded.ok()) return false;
-  *reply = *std::move(decoded);
-  return true;
 }
 
 int WaitStatus(pid_t pid) {
@@ -346,7 +319,11 @@ int RunRun(const std::vector<std::string>& args, CommandIo io) {
   bool have_error = false;
   // Frames until EOF: stage 0 exits, stage 1 exits, and stage 2's copy
   // closes on its execve. An Error may follow the Pids (exec failed).
-  while (ReadReply(sv[0], &reply)) {
+  for (;;) {
+    absl::StatusOr<codec::ReplyFrame> frame = codec::ReadReplyFrame(sv[0]);
+    if (!frame.ok()) break;  // EOF, or a stage 0 that broke off
+    for (int fd : frame->fds) close(fd);
+    reply = std::move(frame->reply);
     if (reply.has_pids()) {
       pids = reply.pids();
       have_pids = true;
