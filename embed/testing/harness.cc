@@ -1,0 +1,165 @@
+#include "embed/testing/harness.h"
+
+#include <fcntl.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "codec/frame.h"
+#include "gtest/gtest.h"
+
+namespace nsboot {
+namespace testing_harness {
+
+std::string OwnNs(const char* type) {
+  struct stat st;
+  std::string path = absl::StrCat("/proc/self/ns/", type);
+  return stat(path.c_str(), &st) == 0 ? std::to_string(st.st_ino) : "?";
+}
+
+Host Spawn(const std::string& binary, const std::string& pipe_var,
+           const std::vector<std::string>& env) {
+  int sv[2], out[2];
+  EXPECT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+  EXPECT_EQ(pipe2(out, O_CLOEXEC), 0);
+  std::vector<std::string> env_strings = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin"};
+  if (!pipe_var.empty()) env_strings.push_back(pipe_var + "=3");
+  for (const auto& e : env) env_strings.push_back(e);
+  std::vector<char*> envp;
+  for (auto& e : env_strings) envp.push_back(&e[0]);
+  envp.push_back(nullptr);
+  std::string argv0 = binary;
+  char* argv[] = {&argv0[0], nullptr};
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(sv[1], 3);  // dup2 clears CLOEXEC on the new fd
+    dup2(out[1], 1);
+    execve(binary.c_str(), argv, envp.data());
+    _exit(127);
+  }
+  close(sv[1]);
+  close(out[1]);
+  return Host{pid, sv[0], out[0]};
+}
+
+bool ReadExactly(int fd, char* buf, size_t n) {
+  size_t got = 0;
+  while (got < n) {
+    ssize_t r = read(fd, buf + got, n - got);
+    if (r <= 0) return false;
+    got += r;
+  }
+  return true;
+}
+
+bool ReadReply(int sock, v1::BootstrapReply* reply, std::vector<int>* fds) {
+  char header[codec::kFrameHeaderSize];
+  char control[CMSG_SPACE(sizeof(int) * 4)];
+  struct iovec iov = {header, 1};
+  struct msghdr msg = {};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof(control);
+  if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) != 1) return false;
+  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+      size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+      for (size_t i = 0; i < n; ++i) {
+        int fd;
+        memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+        fds->push_back(fd);
+      }
+    }
+  }
+  if (!ReadExactly(sock, header + 1, sizeof(header) - 1)) return false;
+  auto parsed = codec::ParseFrameHeader(std::string(header, sizeof(header)));
+  if (!parsed.ok()) return false;
+  std::string frame(header, sizeof(header));
+  frame.resize(sizeof(header) + parsed->payload_size);
+  if (!ReadExactly(sock, &frame[sizeof(header)], parsed->payload_size)) {
+    return false;
+  }
+  auto decoded = codec::DecodeReplyFrame(frame);
+  if (!decoded.ok()) return false;
+  *reply = *decoded;
+  return true;
+}
+
+std::string ReadAll(int fd) {
+  std::string s;
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof(buf))) > 0) s.append(buf, n);
+  return s;
+}
+
+std::string ReadLine(int fd) {
+  std::string line;
+  char c;
+  while (read(fd, &c, 1) == 1) {
+    line.push_back(c);
+    if (c == '\n') break;
+  }
+  return line;
+}
+
+std::map<std::string, std::string> ParseReport(const std::string& text) {
+  std::map<std::string, std::string> m;
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    std::vector<std::string> kv = absl::StrSplit(line, absl::MaxSplits('=', 1));
+    if (kv.size() == 2) m[kv[0]] = kv[1];
+  }
+  return m;
+}
+
+int WaitExit(pid_t pid) {
+  int status = 0;
+  if (waitpid(pid, &status, 0) != pid) return -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+NativeRun RunNative(const std::string& binary,
+                    const v1::BootstrapRequest& request,
+                    const std::vector<std::string>& env) {
+  NativeRun run;
+  Host host = Spawn(binary, "NSBOOT_INITPIPE", env);
+  auto frame = codec::EncodeRequestFrame(request);
+  EXPECT_TRUE(frame.ok()) << frame.status();
+  EXPECT_EQ(write(host.sock, frame->data(), frame->size()),
+            static_cast<ssize_t>(frame->size()));
+  v1::BootstrapReply reply;
+  while (ReadReply(host.sock, &reply, &run.fds)) {
+    run.replies.push_back(reply);
+    if (reply.has_pids() || reply.has_error()) break;
+  }
+  run.stdout_text = ReadAll(host.out);
+  run.report = ParseReport(run.stdout_text);
+  run.host_exit = WaitExit(host.pid);
+  if (!run.replies.empty() && run.replies.back().has_pids()) {
+    const auto& pids = run.replies.back().pids();
+    EXPECT_EQ(WaitExit(pids.stage1_pid()), 0);
+    EXPECT_EQ(WaitExit(pids.stage2_pid()), 0);
+  }
+  for (int fd : run.fds) close(fd);
+  close(host.sock);
+  close(host.out);
+  return run;
+}
+
+v1::BootstrapRequest CreateAllButUser() {
+  v1::BootstrapRequest r;
+  r.set_schema_version(1);
+  for (auto ns : {v1::NAMESPACE_MOUNT, v1::NAMESPACE_UTS, v1::NAMESPACE_IPC,
+                  v1::NAMESPACE_PID, v1::NAMESPACE_NET, v1::NAMESPACE_CGROUP}) {
+    r.add_create_namespaces(ns);
+  }
+  return r;
+}
+
+}  // namespace testing_harness
+}  // namespace nsboot
