@@ -105,7 +105,9 @@ std::string InterestingBytes(Rng& rng) {
 int64_t InterestingInt(Rng& rng, int64_t current) {
   switch (rng() % 4) {
     case 0:
-      return current + static_cast<int64_t>(rng() % 5) - 2;
+      // Wraps instead of overflowing (UBSan): a step of -2..+2.
+      return static_cast<int64_t>(static_cast<uint64_t>(current) + rng() % 5 -
+                                  2);
     case 1:
       return static_cast<int32_t>(rng());
     default:

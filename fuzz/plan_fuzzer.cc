@@ -3,7 +3,7 @@
 // request that decodes (and every typed request a frame's payload holds,
 // valid or not) goes through executor::MakePlan with each ReplyProtocol and
 // FinishMode. Properties (CheckPlan): it plans or fails cleanly
-// (InvalidArgument or Unimplemented, with a message); a plan never contains
+// (InvalidArgument, Unimplemented or FailedPrecondition, with a message); a plan never contains
 // a step the request did not ask for, contains every one it did, and is a
 // complete conversation between the stages; planning is deterministic.
 #include <cstddef>

@@ -645,10 +645,12 @@ void CheckPlan(const CodecOps& ops, const uint8_t* data, size_t size) {
       options.finish = finish;
       auto plan = ops.make_plan(request, options);
       if (!plan.ok()) {
-        // Failing cleanly: a bad request, or a feature not provided.
+        // Failing cleanly: a bad request, a feature not provided, or one
+        // whose precondition the embedder has not met (seal_exe).
         const absl::StatusCode code = plan.status().code();
         NSBOOT_FUZZ_CHECK_MSG(code == absl::StatusCode::kInvalidArgument ||
-                                  code == absl::StatusCode::kUnimplemented,
+                                  code == absl::StatusCode::kUnimplemented ||
+                                  code == absl::StatusCode::kFailedPrecondition,
                               "%s", plan.status().ToString().c_str());
         NSBOOT_FUZZ_CHECK(!plan.status().message().empty());
         continue;
