@@ -1,0 +1,86 @@
+/*
+ * The floor: the least a host can do for each benchmark scenario, with only
+ * the system calls the work needs. No re-execution, no stage processes
+ * beyond the final one, no sync round trips except the one a user namespace
+ * requires (the maps must be written from outside before the child uses its
+ * ids).
+ *
+ * The parent (bench/roundtrip.cc) hands an init socket at fd 3 and writes one
+ * struct floor_request; the host answers with the final process's pid (an
+ * int32) and exits. The final process is created with CLONE_PARENT, so it is
+ * the parent's child, as nsboot's and runc's stages are.
+ *
+ *   create: clone(CLONE_PARENT | CLONE_NEW* | SIGCHLD); the child exits.
+ *   join:   pidfd_open(target); setns(pidfd, all types); one clone.
+ *   user:   clone with CLONE_NEWUSER too; the host writes uid_map and gid_map
+ *           then releases the child over a pipe; the child becomes root
+ *           (setresgid, setresuid) and exits.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "bench/hosts/floor_request.h"
+
+static pid_t raw_clone(unsigned long flags) {
+  return (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+}
+
+static int write_file(const char* path, const char* text, size_t len) {
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  ssize_t n = write(fd, text, len);
+  close(fd);
+  return n == (ssize_t)len ? 0 : -1;
+}
+
+int main(void) {
+  struct floor_request req;
+  if (read(3, &req, sizeof(req)) != (ssize_t)sizeof(req)) return 2;
+  pid_t pid = -1;
+  switch (req.mode) {
+    case FLOOR_CREATE:
+      pid = raw_clone(CLONE_PARENT | req.flags);
+      if (pid == 0) _exit(0);
+      break;
+    case FLOOR_JOIN: {
+      int pidfd = (int)syscall(SYS_pidfd_open, req.target_pid, 0);
+      if (pidfd < 0 || setns(pidfd, (int)req.flags) != 0) return 3;
+      pid = raw_clone(CLONE_PARENT);
+      if (pid == 0) _exit(0);
+      break;
+    }
+    case FLOOR_USER: {
+      int sync[2];
+      if (pipe2(sync, O_CLOEXEC) != 0) return 4;
+      pid = raw_clone(CLONE_PARENT | CLONE_NEWUSER | req.flags);
+      if (pid == 0) {
+        char c;
+        if (read(sync[0], &c, 1) != 1) _exit(5);
+        if (syscall(SYS_setresgid, 0, 0, 0) != 0) _exit(6);
+        if (syscall(SYS_setresuid, 0, 0, 0) != 0) _exit(7);
+        _exit(0);
+      }
+      if (pid < 0) return 5;
+      char path[64];
+      snprintf(path, sizeof(path), "/proc/%d/uid_map", pid);
+      if (write_file(path, req.map, req.map_len) != 0) return 6;
+      snprintf(path, sizeof(path), "/proc/%d/gid_map", pid);
+      if (write_file(path, req.map, req.map_len) != 0) return 7;
+      if (write(sync[1], "", 1) != 1) return 8;
+      break;
+    }
+    default:
+      return 9;
+  }
+  if (pid < 0) return 10;
+  int32_t reply = pid;
+  if (write(3, &reply, sizeof(reply)) != (ssize_t)sizeof(reply)) return 11;
+  return 0;
+}

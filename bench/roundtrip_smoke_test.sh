@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Smoke test of the benchmark harness: builds and runs one iteration of every
+# scenario for every implementation, the memory and inert modes and a tiny
+# soak. Asserts only that every bootstrap succeeded, never a time.
+set -euo pipefail
+if [ "$(id -u)" -ne 0 ]; then
+  echo "SKIP: needs root (namespaces, id maps)"
+  exit 0
+fi
+rt=$1 floor=$2 nsboot_static=$3 nsboot_dynamic=$4 bare=$5 runc=$6 \
+  launcher=$7 cli=$8
+hosts=(--floor="$floor" --nsboot_host="$nsboot_static"
+       --nsboot_host_dynamic="$nsboot_dynamic" --bare_host="$bare"
+       --runc_host="$runc" --nsboot="$cli")
+fail() { echo "FAIL: $*"; exit 1; }
+
+out=$("$rt" --mode=roundtrip "${hosts[@]}" --iterations=1 --warmup=0) ||
+  fail "roundtrip: $out"
+echo "$out"
+for impl in floor nsboot-native nsboot-runc12 nsboot-runc11 runc-nsexec \
+            nsboot-native-dynlink nsboot-cli util-linux; do
+  for sc in create join user; do
+    echo "$out" | grep -q "^| $sc | $impl | 1 |" || fail "no row $sc/$impl"
+  done
+done
+echo "$out" | grep -q '^# failures: 0$' || fail "failures"
+
+out=$("$rt" --mode=memory "${hosts[@]}" --launcher="$launcher" \
+      --iterations=1 --scenarios=create) || fail "memory: $out"
+echo "$out" | grep -q '^| create | nsboot-native | 1 | [0-9]*, [0-9]*, [0-9]* |$' ||
+  fail "memory row: $out"
+
+out=$("$rt" --mode=inert "${hosts[@]}" --launcher="$launcher" \
+      --iterations=2 --warmup=0) || fail "inert: $out"
+echo "$out" | grep -q '^| bare (no hook) |' || fail "inert rows: $out"
+
+out=$("$rt" --mode=soak "${hosts[@]}" --impls=nsboot-cli,nsboot-native \
+      --count=4 --parallel=2) || fail "soak: $out"
+echo "$out" | grep -q 'nsboot-native/create: 4 bootstraps, 2-way, .* 0 failures' ||
+  fail "soak: $out"
+echo "1 passed, 0 failed"

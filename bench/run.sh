@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# Runs every nsboot benchmark and prints the tables docs/BENCHMARKS.md
+# quotes. Needs root (namespaces, id maps, mounts).
+#
+#   bench/run.sh [--quick] [--out DIR]
+#
+# --quick: few iterations (a smoke run; numbers meaningless).
+# Environment: ITERATIONS (round trips per implementation and scenario,
+# default 300), INERT_ITERATIONS (default 3000), SOAK_COUNT (default 1000),
+# OUTPUT_BASE (Bazel output base, default /root/.cache/bazel-bench),
+# RUNC_OUT (where tools/runc-with-nsboot.sh builds runc; default a temp dir).
+#
+# Everything is interleaved (each iteration runs every implementation once,
+# in a rotating order) and summarized by medians, so that load from other
+# work on the machine hits every implementation alike; the machine's load
+# average is printed before and after each part.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+QUICK=0
+OUT=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) QUICK=1 ;;
+    --out) OUT="$2"; shift ;;
+    *) echo "usage: bench/run.sh [--quick] [--out DIR]" >&2; exit 2 ;;
+  esac
+  shift
+done
+ITERATIONS=${ITERATIONS:-300}
+INERT_ITERATIONS=${INERT_ITERATIONS:-3000}
+SOAK_COUNT=${SOAK_COUNT:-1000}
+RUNC_ITERATIONS=${RUNC_ITERATIONS:-100}
+if [ "$QUICK" = 1 ]; then
+  ITERATIONS=3; INERT_ITERATIONS=20; SOAK_COUNT=8; RUNC_ITERATIONS=2
+fi
+OUTPUT_BASE=${OUTPUT_BASE:-/root/.cache/bazel-bench}
+OUT=${OUT:-$(mktemp -d /tmp/nsboot-bench-out.XXXXXX)}
+mkdir -p "$OUT"
+
+BAZEL=(bazel --output_base="$OUTPUT_BASE")
+"${BAZEL[@]}" build -c opt --symlink_prefix=/ \
+  //bench:roundtrip //bench:floor_host //bench:bare_host //bench:nsboot_host \
+  //bench:nsboot_host_static //bench:runc_nsexec_host //bench:rss_launcher \
+  //bench:codec_bench //cli:nsboot >&2
+BIN=$("${BAZEL[@]}" info -c opt bazel-bin 2>/dev/null)
+
+HOSTS=(
+  --floor="$BIN/bench/floor_host.bin"
+  --nsboot_host="$BIN/bench/nsboot_host_static.bin"
+  --nsboot_host_dynamic="$BIN/bench/nsboot_host.bin"
+  --bare_host="$BIN/bench/bare_host.bin"
+  --runc_host="$BIN/bench/runc_nsexec_host.bin"
+  --nsboot="$BIN/cli/nsboot"
+  --true=/bin/true
+)
+RT="$BIN/bench/roundtrip"
+
+section() { printf '\n## %s\n\n' "$*"; }
+
+section "Machine"
+echo "nproc: $(nproc)"
+echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
+echo "kernel: $(uname -r)"
+echo "load: $(cat /proc/loadavg)"
+echo "commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+
+section "Round trips (ms)"
+"$RT" --mode=roundtrip "${HOSTS[@]}" --iterations="$ITERATIONS" \
+  --samples="$OUT/roundtrip.tsv" | tee "$OUT/roundtrip.md"
+
+section "Peak RSS per process (KiB)"
+"$RT" --mode=memory "${HOSTS[@]}" --launcher="$BIN/bench/rss_launcher.bin" \
+  --iterations=$([ "$QUICK" = 1 ] && echo 2 || echo 20) | tee "$OUT/memory.md"
+
+section "Inert start-up (hook linked, not triggered)"
+"$RT" --mode=inert "${HOSTS[@]}" --iterations="$INERT_ITERATIONS" \
+  --launcher="$BIN/bench/rss_launcher.bin" | tee "$OUT/inert.md"
+
+section "Size the hook adds"
+printf '| binary | file bytes | stripped bytes | text | data | bss |\n|---|---:|---:|---:|---:|---:|\n'
+for b in bare_host nsboot_host nsboot_host_static runc_nsexec_host; do
+  f="$BIN/bench/$b.bin"
+  strip -o "$OUT/$b.stripped" "$f"
+  read -r text data bss _ < <(size "$f" | tail -1)
+  printf '| %s | %d | %d | %d | %d | %d |\n' "$b" "$(stat -c %s "$f")" \
+    "$(stat -c %s "$OUT/$b.stripped")" "$text" "$data" "$bss"
+done
+echo
+echo "nsboot_host (documented link line) also loads these shared libraries:"
+ldd "$BIN/bench/nsboot_host.bin" | awk '{print $1}' | grep -v -e vdso -e ld-linux -e '^libc\.' | tr '\n' ' '
+echo
+
+section "runc level (runc run / runc exec of true)"
+if [ -x tools/runc-with-nsboot.sh ] || [ -f tools/runc-with-nsboot.sh ]; then
+  bash bench/runc_level.sh "${RUNC_OUT:-$OUT/runc}" "$RUNC_ITERATIONS" \
+    "$SOAK_COUNT" | tee "$OUT/runc.md"
+else
+  echo "skipped: tools/runc-with-nsboot.sh is not in this tree (it builds"
+  echo "runc with nsboot and stock runc from the same source)."
+fi
+
+section "Soak ($SOAK_COUNT bootstraps, sequential and 4-way parallel)"
+for par in 1 4; do
+  for sc in create user join; do
+    "$RT" --mode=soak "${HOSTS[@]}" --impls=nsboot-cli,nsboot-native \
+      --scenario="$sc" --count="$SOAK_COUNT" --parallel="$par"
+  done
+done | tee "$OUT/soak.txt"
+
+section "Codec (Google Benchmark)"
+"$BIN/bench/codec_bench" --benchmark_min_time=$([ "$QUICK" = 1 ] && echo 0.01 || echo 0.5) \
+  2>/dev/null | tee "$OUT/codec.txt"
+
+echo
+echo "load at the end: $(cat /proc/loadavg)"
+echo "raw output in $OUT"
