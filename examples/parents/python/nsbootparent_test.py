@@ -75,8 +75,8 @@ class NetlinkRejectsTest(unittest.TestCase):
         clone = struct.pack("=HHI", 8, 27281, 0)
         self.assertRejected(message(clone)[:10], 10)
         self.assertRejected(message(struct.pack("=HH", 0, 27281)), 16)
-        self.assertRejected(message(struct.pack("=HHI", 8, 27299, 0)), 18)
-        self.assertRejected(message(clone, clone), 26)  # duplicate
+        self.assertRejected(message(struct.pack("=HHI", 8, 27299, 0)), 16)
+        self.assertRejected(message(clone, clone), 24)  # duplicate
         self.assertRejected(message(struct.pack("=HHI", 8, 27287, 2)), 20)
         self.assertRejected(message(struct.pack("=HHI", 8, 27281, 1)), 20)
         self.assertRejected(message(struct.pack("=HH4s", 7, 27286, b"5\0\0x")),

@@ -351,8 +351,11 @@ func DecodeNetlink(b []byte, d Dialect) (*pb.BootstrapRequest, error) {
 	if t := native.Uint16(b[4:6]); t != libcontainer.InitMsg {
 		return nil, errAt(4, "nlmsg_type %d is not runc's INIT_MSG 62000", t)
 	}
-	if int(length) != len(b) {
-		return nil, errAt(0, "nlmsg_len %d but %d bytes given", length, len(b))
+	if len(b) < int(length) { // offset: where the missing bytes begin
+		return nil, errAt(len(b), "truncated: %d of the %d bytes of nlmsg_len", len(b), length)
+	}
+	if len(b) > int(length) {
+		return nil, errAt(int(length), "%d bytes after the message", len(b)-int(length))
 	}
 	flags, seq, port := uint32(native.Uint16(b[6:8])), native.Uint32(b[8:12]), native.Uint32(b[12:16])
 	r := &pb.BootstrapRequest{NetlinkLayout: &pb.NetlinkLayout{Flags: &flags, Sequence: &seq, Port: &port}}
@@ -371,14 +374,14 @@ func DecodeNetlink(b []byte, d Dialect) (*pb.BootstrapRequest, error) {
 		}
 		for i := end; i < padded; i++ {
 			if b[i] != 0 {
-				return nil, errAt(i, "padding is not zero")
+				return nil, errAt(i, "nonzero attribute padding byte")
 			}
 		}
 		if attr < libcontainer.CloneFlagsAttr || attr > libcontainer.MountSourcesAttr {
-			return nil, errAt(pos+2, "unknown attribute type %d", attr)
+			return nil, errAt(pos, "unknown attribute type %d", attr)
 		}
 		if seen[attr] {
-			return nil, errAt(pos+2, "attribute type %d appears twice", attr)
+			return nil, errAt(pos, "attribute type %d appears twice", attr)
 		}
 		seen[attr] = true
 		r.NetlinkLayout.AttributeOrder = append(r.NetlinkLayout.AttributeOrder, uint32(attr))
@@ -423,7 +426,7 @@ func decodeAttr(r *pb.BootstrapRequest, attr uint16, p []byte, off int, d Dialec
 		return nil
 	}
 	if len(p) == 0 || p[len(p)-1] != 0 {
-		return errAt(off+len(p), "text attribute %d has no terminating NUL", attr)
+		return errAt(off-4, "text attribute %d has no terminating NUL", attr)
 	}
 	text := string(p[:len(p)-1])
 	if attr == libcontainer.MountSourcesAttr && d == Runc11 {

@@ -321,9 +321,12 @@ def decode(data, dialect="runc-1.1"):
     if msg_type != INIT_MSG:
         raise NetlinkError("nlmsg_type %d is not runc's INIT_MSG 62000" %
                            msg_type, 4)
-    if length != len(data):
-        raise NetlinkError("nlmsg_len %d but %d bytes given" %
-                           (length, len(data)), 0)
+    if len(data) < length:  # offset: where the missing bytes begin
+        raise NetlinkError("truncated: %d of the %d bytes of nlmsg_len" %
+                           (len(data), length), len(data))
+    if len(data) > length:
+        raise NetlinkError("%d bytes after the message" %
+                           (len(data) - length), length)
     req = Request(layout=Layout(flags=flags, sequence=seq, port=port))
     pos = HEADER_SIZE
     while pos < length:
@@ -340,12 +343,13 @@ def decode(data, dialect="runc-1.1"):
             raise NetlinkError("attribute of %d bytes (padded) runs past the "
                                "end" % (padded - pos), pos)
         if any(data[end:padded]):
-            raise NetlinkError("padding is not zero", end)
+            raise NetlinkError("nonzero attribute padding byte",
+                               end + next(i for i, b in
+                                          enumerate(data[end:padded]) if b))
         if attr not in RUNC_ORDER:
-            raise NetlinkError("unknown attribute type %d" % attr, pos + 2)
+            raise NetlinkError("unknown attribute type %d" % attr, pos)
         if attr in req.layout.attribute_order:
-            raise NetlinkError("attribute type %d appears twice" % attr,
-                               pos + 2)
+            raise NetlinkError("attribute type %d appears twice" % attr, pos)
         req.layout.attribute_order.append(attr)
         _decode_attr(req, attr, data[pos + 4:end], pos + 4, dialect)
         pos = padded
@@ -373,7 +377,7 @@ def _decode_attr(req, attr, payload, offset, dialect):
         return
     if not payload.endswith(b"\0"):
         raise NetlinkError("text attribute %d has no terminating NUL" % attr,
-                           offset + len(payload))
+                           offset - 4)
     text = payload[:-1]
     if attr == MOUNT_SOURCES and dialect == "runc-1.1":
         if not text.endswith(b"\0"):
