@@ -22,6 +22,9 @@
 # -tags "seccomp urfave_cli_no_docs" -trimpath, cgo on. The Go build cache is
 # NSBOOT_GOCACHE (default /var/cache/nsboot-gobuild/gocache); with it warm a
 # rebuild is a link (seconds), cold it is about a minute or two on 2 cores.
+# nsboot's C++ dependencies are linked statically (NSBOOT_GO_LINK=static, the
+# default; "shared" links libprotobuf and abseil's ~35 shared libraries, which
+# costs ~10 ms per exec of runc). See embed/go/install.sh.
 set -euo pipefail
 
 usage() {
@@ -77,7 +80,8 @@ mkdir -p "$(dirname "$overlay")"
 cp -a "$RUNC_SRC" "$overlay"
 chmod -R u+w "$overlay"
 rm -rf "$overlay/libcontainer/nsenter"
-"$repo/embed/go/install.sh" "$archive" "$linkopts" "$overlay/libcontainer/nsenter"
+"$repo/embed/go/install.sh" --link="${NSBOOT_GO_LINK:-static}" \
+  "$archive" "$linkopts" "$overlay/libcontainer/nsenter"
 
 start=$(date +%s%N)
 GOPATH="$out/gopath:$DEBIAN_GOPATH" go build -trimpath -tags "$tags" \

@@ -66,7 +66,11 @@ fi
 go tool nm "$bin/runc" > "$work/runc.nm"
 ! grep -qw nsexec "$work/runc.nm" || fail "nsexec is still linked into $bin/runc"
 grep -q " T nsboot_premain$" "$work/runc.nm" || fail "nsboot_premain missing"
-ok "runc built with nsboot's libcontainer/nsenter (no nsexec symbol)"
+# nsboot's C++ dependencies are linked in statically (embed/go/install.sh).
+ldd "$bin/runc" > "$work/runc.ldd"
+! grep -Eq "libprotobuf|libabsl|libstdc" "$work/runc.ldd" ||
+  fail "$bin/runc loads nsboot's C++ dependencies as shared libraries"
+ok "runc built with nsboot's libcontainer/nsenter (no nsexec symbol, no C++ shared libraries)"
 
 # A busybox rootfs: Debian's static busybox and its applets as symlinks.
 rootfs="$work/rootfs"
