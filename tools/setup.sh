@@ -18,6 +18,9 @@ PACKAGES=(
   protoc-gen-go libseccomp-dev pkg-config python3 python3-protobuf runc crun
   # Real-kernel tests: newuidmap/newgidmap, a busybox rootfs, util-linux.
   uidmap busybox-static util-linux procps
+  # The Go drop-in links protobuf, abseil and zlib statically
+  # (embed/go/install.sh); readelf (binutils) finds their closure.
+  zlib1g-dev binutils
 )
 
 missing=()
