@@ -5,7 +5,10 @@
 #   2. `runc exec`: joins the running container's namespaces;
 #   3. a user namespace with uid/gid maps and a bind mount whose source sits
 #      in a 0700 directory only host root can enter (runc 1.1's mount
-#      sources: attribute 27290, _LIBCONTAINER_MOUNT_FDS).
+#      sources: attribute 27290, _LIBCONTAINER_MOUNT_FDS): the container
+#      can only see the file through the fd stage 0 opened for it;
+#   4. `runc exec` into that user-namespaced container;
+#   5. a bad namespace path: exit 1 and stage 1's FATAL line in runc's error.
 # Each step is also run with the stock runc built from the same source, and
 # the wall time of both is printed.
 #
@@ -190,6 +193,49 @@ for r in runc runc-stock; do
   [ "$(get secret "$out")" = "nsboot-secret-$$" ] ||
     fail "$r userns: bind-mounted secret not visible: $out"
   ok "$r userns: uid/gid 0 mapped to 100000 (x65536), bind mount from a 0700 dir visible ($ms ms)"
+done
+
+# ---- 4. runc exec into the user-namespaced container ----
+bundle userns-exec '["sleep","1000"]' userns
+for r in runc runc-stock; do
+  c="e2e-userns-exec-$r"
+  (cd "$work/userns-exec" && "$bin/$r" --root "$root" run -d "$c" \
+     </dev/null >"$work/$c.log" 2>&1) || fail "$r run -d (userns): $(cat "$work/$c.log")"
+  pid=$("$bin/$r" --root "$root" state "$c" | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
+  t0=$(date +%s%N)
+  out=$("$bin/$r" --root "$root" exec "$c" sh -c "$report" 2>&1) || fail "$r exec (userns): $out"
+  ms=$(elapsed_ms "$t0")
+  for n in user mnt pid net; do
+    want=$(stat -L -c %i "/proc/$pid/ns/$n")
+    [ "$(get ns.$n "$out")" = "$want" ] ||
+      fail "$r exec (userns): $n namespace $(get ns.$n "$out") is not the container's ($want)"
+  done
+  [ "$(get uid "$out")" = 0 ] || fail "$r exec (userns): uid: $out"
+  [ "$(get secret "$out")" = "nsboot-secret-$$" ] || fail "$r exec (userns): secret: $out"
+  "$bin/$r" --root "$root" delete -f "$c"
+  ok "$r exec (userns): joined init's user/mnt/pid/net namespaces as mapped uid 0 ($ms ms)"
+done
+
+# ---- 5. a failure inside the bootstrap reaches the user ----
+# A "namespace" path that exists but is no namespace: setns fails in stage 1.
+bundle badns '["true"]'
+python3 - "$work/badns/config.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+for n in c["linux"]["namespaces"]:
+    if n["type"] == "network":
+        n["path"] = "/etc/hostname"
+json.dump(c, open(sys.argv[1], "w"), indent=1)
+PY
+for r in runc runc-stock; do
+  rc=0
+  out=$(cd "$work/badns" && timeout 60 "$bin/$r" --root "$root" run "e2e-badns-$r" 2>&1) || rc=$?
+  [ "$rc" = 1 ] || fail "$r badns: exit status $rc (want 1): $out"
+  grep -q 'level=fatal msg="nsexec-1\[[0-9]*\]: .*net' <<< "$out" ||
+    fail "$r badns: no FATAL line from stage 1 about the net namespace: $out"
+  grep -q "can't get final child's PID from pipe: EOF" <<< "$out" ||
+    fail "$r badns: unexpected error from runc: $out"
+  ok "$r badns: exit 1, stage 1's FATAL line forwarded: $(grep -o 'nsexec-1[^"]*' <<< "$out" | head -n1)"
 done
 
 echo "runc_e2e_test: all checks passed"
