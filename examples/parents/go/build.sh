@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Builds the Go example parent: examples/parents/go/build.sh OUT
+# Builds the Go example parents: examples/parents/go/build.sh OUTDIR
+# writes OUTDIR/nsboot-go-parent (the full example) and OUTDIR/nsboot-go-minimal
+# (the README's).
 #
 # Debian's Go packages are GOPATH sources (/usr/share/gocode), so this builds
 # without modules (GO111MODULE=off) in a throwaway GOPATH that holds
@@ -14,6 +16,7 @@
 set -euo pipefail
 
 out="$1"
+mkdir -p "${out}"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "${here}/../../.." && pwd)"
 for tool in go protoc protoc-gen-go; do
@@ -35,4 +38,6 @@ protoc -I"${root}/proto" --go_out="${gopath}/src" \
 export GO111MODULE=off GOPATH="${gopath}:/usr/share/gocode" GOFLAGS=
 export GOCACHE="${GOCACHE:-${gopath}/cache}"
 case "${out}" in /*) ;; *) out="${PWD}/${out}" ;; esac
-go build -o "${out}" github.com/nsboot/nsboot/examples/parents/go/cmd/nsboot-go-parent
+go build -o "${out}" \
+  github.com/nsboot/nsboot/examples/parents/go/cmd/nsboot-go-parent \
+  github.com/nsboot/nsboot/examples/parents/go/cmd/nsboot-go-minimal

@@ -54,5 +54,19 @@ expect "native request error" 1 '^error: stage READER, step STEP_PLAN' -- \
 out="$("${parent}" run -mode=native -join=net:/nonexistent/ns/net -- "${host}" 2>&1)"
 if grep -q '^main()' <<<"${out}"; then echo "FAIL main() ran after an error"; failures=$((failures + 1)); fi
 
-echo "$((7 - failures)) passed, ${failures} failed"
+# The README's minimal parent: it runs, and the README shows its code.
+out="$(examples/parents/go/nsboot-go-minimal "${host}" 2>&1)"
+if grep -qE '^stage 2 is pid [0-9]+; main\(\) printed:$' <<<"${out}" && grep -q '^pid=1$' <<<"${out}"; then
+  echo "PASS minimal"
+else
+  echo "FAIL minimal"; echo "${out}" | sed 's/^/  | /'; failures=$((failures + 1))
+fi
+missing=0
+while IFS= read -r line; do
+  [[ -z "${line// }" ]] && continue
+  grep -qF -- "${line}" examples/parents/go/README.md || { echo "  README lacks: ${line}"; missing=1; }
+done < <(sed -n '/^func main/,/^}/p' examples/parents/go/cmd/nsboot-go-minimal/main.go)
+if (( missing )); then echo "FAIL README shows nsboot-go-minimal's main()"; failures=$((failures + 1)); else echo "PASS README"; fi
+
+echo "$((9 - failures)) passed, ${failures} failed"
 (( failures == 0 ))

@@ -2,6 +2,7 @@
 
 import errno
 import os
+import re
 import subprocess
 import sys
 import unittest
@@ -115,6 +116,20 @@ class ParentTest(unittest.TestCase):
         self.assertIn("error: stage CHILD, step STEP_OPEN_NAMESPACE, errno 2, "
                       "code 5: open net namespace /nonexistent/ns/net: No such "
                       "file or directory", out.stdout)
+
+    def test_readme_blocks_run(self):
+        with open("examples/parents/python/README.md") as f:
+            blocks = re.findall(r"```python\n(.*?)```", f.read(), re.S)
+        self.assertEqual(len(blocks), 2)
+        for block in blocks:
+            with self.subTest(block.splitlines()[0]):
+                out = subprocess.run(
+                    [sys.executable, "-c", block.replace('"./host"',
+                                                         repr(HOST))],
+                    capture_output=True, text=True)
+                self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+                self.assertIn("pid=1", out.stdout)
+                self.assertIn("hook=1", out.stdout)
 
 
 if __name__ == "__main__":
