@@ -7,7 +7,9 @@ rules_fuzzing cannot be downloaded here, so this is nsboot's own small macro:
 * under the default gcc build, `NAME` links a replay main instead, and
   `NAME_replay_test` runs it over the target's seed corpus and every past
   crash input (fuzz/corpus/NAME, fuzz/regressions/NAME), so `bazel test //...`
-  keeps every finding fixed.
+  keeps every finding fixed;
+* under `--define=fuzz_engine=oss-fuzz` (fuzz/oss-fuzz/build.sh), `NAME` is
+  linked with whatever engine OSS-Fuzz passes in `--linkopt`.
 """
 
 load("@rules_cc//cc:defs.bzl", "cc_binary", "cc_test")
@@ -21,10 +23,18 @@ def nsboot_fuzz_target(name, srcs, deps = [], **kwargs):
         srcs = srcs,
         linkopts = select({
             "//fuzz:libfuzzer": ["-fsanitize=fuzzer"],
+            # OSS-Fuzz passes its engine as --linkopt=$LIB_FUZZING_ENGINE.
+            "//fuzz:oss_fuzz": [],
+            # Debian's afl++ driver. (afl-clang-fast would turn
+            # -fsanitize=fuzzer into it, but Bazel hides link flags in a
+            # params file it does not read, so libFuzzer got linked too.)
+            "//fuzz:afl": ["/usr/lib/afl/libAFLDriver.a"],
             "//conditions:default": [],
         }),
         deps = deps + ["//fuzz:check"] + select({
             "//fuzz:libfuzzer": [],
+            "//fuzz:oss_fuzz": [],
+            "//fuzz:afl": [],
             "//conditions:default": ["//fuzz:replay_main"],
         }),
         data = corpus + dicts,

@@ -11,6 +11,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   # Fuzzing: clang 14 with libFuzzer and its sanitizer runtimes.
   clang libclang-rt-14-dev
+  # AFL++ runs the same targets (docs/FUZZING.md, "AFL++").
+  afl++
   # Interop: runc 1.1.5's Go source for golden vectors and the drop-in build,
   # Go and Python parents (protoc-gen-go generates their Go bindings at build
   # time, examples/parents/go/build.sh), runc and crun binaries.
