@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "codec/frame.h"
+#include "codec/reply_reader.h"
 #include "gtest/gtest.h"
 
 namespace nsboot {
@@ -46,47 +47,11 @@ Host Spawn(const std::string& binary, const std::string& pipe_var,
   return Host{pid, sv[0], out[0]};
 }
 
-bool ReadExactly(int fd, char* buf, size_t n) {
-  size_t got = 0;
-  while (got < n) {
-    ssize_t r = read(fd, buf + got, n - got);
-    if (r <= 0) return false;
-    got += r;
-  }
-  return true;
-}
-
 bool ReadReply(int sock, v1::BootstrapReply* reply, std::vector<int>* fds) {
-  char header[codec::kFrameHeaderSize];
-  char control[CMSG_SPACE(sizeof(int) * 4)];
-  struct iovec iov = {header, 1};
-  struct msghdr msg = {};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof(control);
-  if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) != 1) return false;
-  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
-    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-      size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-      for (size_t i = 0; i < n; ++i) {
-        int fd;
-        memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-        fds->push_back(fd);
-      }
-    }
-  }
-  if (!ReadExactly(sock, header + 1, sizeof(header) - 1)) return false;
-  auto parsed = codec::ParseFrameHeader(std::string(header, sizeof(header)));
-  if (!parsed.ok()) return false;
-  std::string frame(header, sizeof(header));
-  frame.resize(sizeof(header) + parsed->payload_size);
-  if (!ReadExactly(sock, &frame[sizeof(header)], parsed->payload_size)) {
-    return false;
-  }
-  auto decoded = codec::DecodeReplyFrame(frame);
-  if (!decoded.ok()) return false;
-  *reply = *decoded;
+  auto frame = codec::ReadReplyFrame(sock);
+  if (!frame.ok()) return false;
+  *reply = std::move(frame->reply);
+  fds->insert(fds->end(), frame->fds.begin(), frame->fds.end());
   return true;
 }
 
