@@ -93,7 +93,7 @@ echo
 
 section "runc level (runc run / runc exec of true)"
 if [ -x tools/runc-with-nsboot.sh ] || [ -f tools/runc-with-nsboot.sh ]; then
-  bash bench/runc_level.sh "${RUNC_OUT:-$OUT/runc}" "$RUNC_ITERATIONS" \
+  python3 bench/runc_level.py "${RUNC_OUT:-$OUT/runc}" "$RUNC_ITERATIONS" \
     "$SOAK_COUNT" | tee "$OUT/runc.md"
 else
   echo "skipped: tools/runc-with-nsboot.sh is not in this tree (it builds"
