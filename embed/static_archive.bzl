@@ -3,8 +3,9 @@
 Bazel 4.2.3 has no cc_static_library. This rule walks the transitive
 linker inputs of `deps`, merges every static library Bazel built for them
 into one archive with `ar -M`, and writes the system link flags they need
-(protobuf, abseil, ...) to NAME.linkopts, one per line, so a foreign build
-can link with:  libnsboot.a $(cat libnsboot.linkopts) -lstdc++
+(protobuf, abseil, ..., and the build's own --linkopt values, such as the
+sanitizer runtimes under --config=asan) to NAME.linkopts, one per line, so a
+foreign build can link with:  libnsboot.a $(cat libnsboot.linkopts) -lstdc++
 """
 
 def _static_archive_impl(ctx):
@@ -33,6 +34,11 @@ def _static_archive_impl(ctx):
         command = "ar -M < %s" % mri.path,
         mnemonic = "StaticArchive",
     )
+    # The build's global --linkopt values (e.g. -fsanitize=address,undefined
+    # under --config=asan) belong to every consumer of the archive too.
+    for flag in ctx.fragments.cpp.linkopts:
+        if flag not in linkopts:
+            linkopts.append(flag)
     flags = ctx.actions.declare_file(ctx.attr.name + ".linkopts")
     ctx.actions.write(flags, "\n".join(linkopts) + "\n")
     return [DefaultInfo(
@@ -43,4 +49,5 @@ def _static_archive_impl(ctx):
 static_archive = rule(
     implementation = _static_archive_impl,
     attrs = {"deps": attr.label_list(providers = [CcInfo])},
+    fragments = ["cpp"],
 )
