@@ -340,6 +340,11 @@ int RunRun(const std::vector<std::string>& args, CommandIo io) {
   const int signals[3] = {SIGINT, SIGTERM, SIGHUP};
   for (int s = 0; s < 3; ++s) sigaction(signals[s], &forward, &saved[s]);
   WaitStatus(stage0);
+  if (have_error && !have_pids) {
+    // The stages of a failed bootstrap are our children: reap them.
+    if (error.stage1_pid() > 0) WaitStatus(error.stage1_pid());
+    if (error.stage2_pid() > 0) WaitStatus(error.stage2_pid());
+  }
   if (have_pids) WaitStatus(pids.stage1_pid());
   int status = have_pids ? WaitStatus(pids.stage2_pid()) : -1;
   for (int s = 0; s < 3; ++s) sigaction(signals[s], &saved[s], nullptr);

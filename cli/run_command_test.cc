@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -166,6 +167,9 @@ TEST_F(RunCommandTest, ConfigFileAndItsErrors) {
   EXPECT_THAT(failed.err, StartsWith("nsboot run: STAGE_"));
   EXPECT_THAT(failed.err, HasSubstr("/nonexistent/net"));
   EXPECT_EQ(failed.err.find('\n'), failed.err.size() - 1);
+  // Every stage of the failed bootstrap was reaped: no child is left.
+  EXPECT_EQ(waitpid(-1, nullptr, WNOHANG), -1);
+  EXPECT_EQ(errno, ECHILD);
 }
 
 TEST_F(RunCommandTest, UsageErrors) {

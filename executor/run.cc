@@ -477,6 +477,8 @@ absl::Status ParentFail(Ctx& ctx, v1::Stage stage, v1::Step step, int err,
     error->set_errno_value(err);
     error->set_code(static_cast<int>(code));
     error->set_message(message);
+    error->set_stage1_pid(ctx.child_pid);
+    error->set_stage2_pid(ctx.init_pid);
     Attachments attachments;
     attachments.pid = pid;
     ctx.sink->Send(reply, attachments).IgnoreError();
