@@ -5,6 +5,7 @@
 set -euo pipefail
 archive="$1"
 linkopts="$2"
+static_linkopts="$3"
 tmp="${TEST_TMPDIR:-$(mktemp -d)}"
 cat > "$tmp/host.c" <<'C'
 #include <stdio.h>
@@ -15,10 +16,21 @@ int main(void) {
 }
 C
 gcc -I embed/include -c "$tmp/host.c" -o "$tmp/host.o"
+# The recommended line: C++ dependencies static, nothing more to load.
+gcc "$tmp/host.o" -Wl,--whole-archive "$archive" -Wl,--no-whole-archive \
+    $(cat "$static_linkopts") -o "$tmp/host-static"
+# The shared-library line.
 g++ "$tmp/host.o" -Wl,--whole-archive "$archive" -Wl,--no-whole-archive \
-    $(cat "$linkopts") -o "$tmp/host"
-out=$(env -u NSBOOT_INITPIPE -u _LIBCONTAINER_INITPIPE "$tmp/host")
-echo "$out"
-[ "$out" = "nsboot 0.1.0; schema versions 1; second call -> 0" ]
-nm "$tmp/host" | grep -q ' T nsboot_premain$'
-echo "link_test: ok"
+    $(cat "$linkopts") -lstdc++ -o "$tmp/host"
+for host in "$tmp/host-static" "$tmp/host"; do
+  out=$(env -u NSBOOT_INITPIPE -u _LIBCONTAINER_INITPIPE "$host")
+  echo "$(basename "$host"): $out"
+  [ "$out" = "nsboot 0.1.0; schema versions 1; second call -> 0" ]
+  nm "$host" | grep ' T nsboot_premain$' > /dev/null
+done
+if ldd "$tmp/host-static" | grep -E 'libprotobuf|libabsl|libstdc\+\+'; then
+  echo "link_test: the static line still loads C++ libraries" >&2
+  exit 1
+fi
+ldd "$tmp/host" | grep libprotobuf > /dev/null
+echo "link_test: ok ($(ldd "$tmp/host-static" | wc -l) vs $(ldd "$tmp/host" | wc -l) shared objects)"
