@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -147,13 +148,21 @@ std::string JsonReport(const v1::Pids& pids) {
   std::string json = absl::StrCat("{\"stage1_pid\":", pids.stage1_pid(),
                                   ",\"stage2_pid\":", pids.stage2_pid(),
                                   ",\"namespaces\":{");
-  // Read what the command's process is in, from here.
+  // What the command's process is in: as stage 0 read it before releasing
+  // the process (reading /proc/PID/ns from here races with a command that
+  // exits at once: an exited process loses its namespace links). Anything
+  // the reply lacks is read from here, best effort.
   const std::string proc = absl::StrCat("/proc/", pids.stage2_pid());
   bool first = true;
   for (const NsType& ns : kNsTypes) {
+    uint64_t inode = 0;
+    for (const v1::NamespaceId& id : pids.namespaces()) {
+      if (id.type() == ns.type) inode = id.inode();
+    }
     struct stat st;
-    if (!NsInode(proc, ns.name, &st)) continue;
-    absl::StrAppend(&json, first ? "" : ",", "\"", ns.name, "\":", st.st_ino);
+    if (inode == 0 && NsInode(proc, ns.name, &st)) inode = st.st_ino;
+    if (inode == 0) continue;
+    absl::StrAppend(&json, first ? "" : ",", "\"", ns.name, "\":", inode);
     first = false;
   }
   return json + "}}";
@@ -345,7 +354,9 @@ int RunRun(const std::vector<std::string>& args, CommandIo io) {
     if (error.stage1_pid() > 0) WaitStatus(error.stage1_pid());
     if (error.stage2_pid() > 0) WaitStatus(error.stage2_pid());
   }
-  if (have_pids) WaitStatus(pids.stage1_pid());
+  // Two-process plans have no stage 1: stage1_pid is 0 (waitpid(0) would
+  // wait for any child of our process group).
+  if (have_pids && pids.stage1_pid() > 0) WaitStatus(pids.stage1_pid());
   int status = have_pids ? WaitStatus(pids.stage2_pid()) : -1;
   for (int s = 0; s < 3; ++s) sigaction(signals[s], &saved[s], nullptr);
   g_forward_to = 0;

@@ -116,7 +116,9 @@ TEST_F(HookTest, PidfdsArriveWithThePids) {
   NativeRun run = RunNative("embed/cxx_host", request);
   ASSERT_TRUE(run.replies.back().has_pids());
   EXPECT_TRUE(run.replies.back().pids().pidfds_attached());
-  EXPECT_EQ(run.fds.size(), 2u);
+  // Native, no time namespace: two processes, so no stage 1 and one pidfd.
+  EXPECT_EQ(run.replies.back().pids().stage1_pid(), 0);
+  EXPECT_EQ(run.fds.size(), 1u);
 }
 
 TEST_F(HookTest, MalformedRequestIsAStructuredErrorAndMainNeverRuns) {

@@ -456,6 +456,102 @@ PlanStep BecomeRoot(bool uid, bool gid) {
   return step;
 }
 
+// The native two-process plan: stage 0 joins, clones the final process into
+// every new namespace at once, writes its maps from outside, releases it.
+void MakeTwoProcessStages(const v1::BootstrapRequest& request,
+                          const PlanOptions& options, const Facts& facts,
+                          bool user_maps, Plan* plan) {
+  const bool joins = !facts.targets.empty();
+  const bool create_user = facts.create_flags & kCloneNewUser;
+  plan->processes = 2;
+  plan->init_reason =
+      joins ? "stage 0 joins, then clones the final process into every new "
+              "namespace (no time namespace created, no user namespace "
+              "joined)"
+            : "stage 0 clones the final process into every new namespace (no "
+              "time namespace created)";
+
+  StagePlan& parent = plan->stages[0];
+  parent.stage = v1::STAGE_PARENT;
+  parent.name = options.process_names[0];
+  std::vector<PlanStep>& p = parent.steps;
+  p.push_back(TextStep(StepKind::kSetName, v1::STEP_CLONE, parent.name));
+  p.push_back(ValueStep(StepKind::kSetParentDeathSignal, v1::STEP_CLONE,
+                        facts.intermediate_signal));
+  p.push_back(MakeStep(StepKind::kReplyReady, v1::STEP_REPLY));
+  if (request.has_oom_score_adj()) {
+    p.push_back(TextStep(StepKind::kWriteOomScoreAdj, v1::STEP_OOM_SCORE_ADJ,
+                         absl::StrCat(request.oom_score_adj())));
+  }
+  if (joins) {
+    // No user namespace is joined here (MakePlan keeps three processes
+    // then), so no ordering or EPERM deferral is needed.
+    p.push_back(ValueStep(StepKind::kSetDumpable, v1::STEP_SET_DUMPABLE, 0));
+    p.push_back(MakeStep(StepKind::kOpenNamespaces, v1::STEP_OPEN_NAMESPACE));
+    for (size_t i = 0; i < facts.targets.size(); ++i) {
+      p.push_back(ValueStep(StepKind::kJoin, v1::STEP_SETNS, i));
+    }
+    p.push_back(MakeStep(StepKind::kCloseNamespaces, v1::STEP_OPEN_NAMESPACE));
+  }
+  p.push_back(ValueStep(StepKind::kCloneFinal, v1::STEP_CLONE,
+                        facts.create_flags));
+  if (user_maps) {
+    // The final process is already in its user namespace and waits for
+    // kRelease: no request is needed.
+    if (facts.deny_setgroups) {
+      p.push_back(TextStep(StepKind::kWriteSetgroups, v1::STEP_SETGROUPS,
+                           "deny"));
+    }
+    if (!facts.uid_map.empty()) {
+      PlanStep step =
+          TextStep(StepKind::kWriteUidMap, v1::STEP_UID_MAP, facts.uid_map);
+      step.helper = request.uidmap_helper();
+      step.helper_args = facts.uid_args;
+      p.push_back(std::move(step));
+    }
+    if (!facts.gid_map.empty()) {
+      PlanStep step =
+          TextStep(StepKind::kWriteGidMap, v1::STEP_GID_MAP, facts.gid_map);
+      step.helper = request.gidmap_helper();
+      step.helper_args = facts.gid_args;
+      p.push_back(std::move(step));
+    }
+  }
+  p.push_back(MakeStep(StepKind::kReplyPids, v1::STEP_REPLY));
+  p.push_back(SyncStep(StepKind::kReleaseInit, SyncPoint::kRelease));
+  {
+    PlanStep step = SyncStep(StepKind::kAwaitInit, SyncPoint::kInitFinish);
+    if (options.finish == FinishMode::kExec) step.error_step = v1::STEP_EXEC;
+    p.push_back(std::move(step));
+  }
+  p.push_back(MakeStep(StepKind::kParentDone, v1::STEP_SYNC));
+
+  StagePlan& init = plan->stages[2];
+  init.stage = v1::STAGE_INIT;
+  init.name = options.process_names[2];
+  std::vector<PlanStep>& f = init.steps;
+  f.push_back(TextStep(StepKind::kSetName, v1::STEP_CLONE, init.name));
+  f.push_back(SyncStep(StepKind::kAwaitRelease, SyncPoint::kRelease));
+  if (create_user && (facts.uid_zero || facts.gid_zero)) {
+    f.push_back(BecomeRoot(facts.uid_zero, facts.gid_zero));
+  }
+  if (options.new_session) {
+    f.push_back(MakeStep(StepKind::kSetsid, v1::STEP_SET_IDS));
+  }
+  if (facts.drop_groups) {
+    f.push_back(MakeStep(StepKind::kDropGroups, v1::STEP_SETGROUPS));
+  }
+  if (facts.final_signal != 0) {
+    f.push_back(ValueStep(StepKind::kSetParentDeathSignal, v1::STEP_CLONE,
+                          facts.final_signal));
+  }
+  if (options.finish == FinishMode::kExec) {
+    f.push_back(MakeStep(StepKind::kFinishExec, v1::STEP_EXEC));
+  } else {
+    f.push_back(SyncStep(StepKind::kFinishReturn, SyncPoint::kInitFinish));
+  }
+}
+
 }  // namespace
 
 absl::StatusOr<Plan> MakePlan(const v1::BootstrapRequest& request,
@@ -509,6 +605,29 @@ absl::StatusOr<Plan> MakePlan(const v1::BootstrapRequest& request,
   const uint32_t child_unshare =
       facts.create_flags & ~kCloneNewUser & ~init_unshare;
 
+  // Two processes where they are equivalent to three (native only: the
+  // runc protocols report two stage pids and runc 1.1 moves stage 1 into
+  // cgroups before stage 2 unshares cgroup).
+  const char* three_why = nullptr;
+  if (runc) {
+    three_why = "";
+  } else if (!options.two_processes) {
+    three_why = "PlanOptions.two_processes is off";
+  } else if (facts.create_flags & kCloneNewTime) {
+    three_why = "a new time namespace gets its offsets before any process "
+                "is inside it";
+  } else if (facts.user_target >= 0) {
+    three_why = "a joined user namespace: stage 0 stays privileged in the "
+                "caller's user namespace to report the final namespaces";
+  } else if (joins && user_maps) {
+    three_why = "joins and maps of a new user namespace: the maps are "
+                "written from the caller's namespaces, stage 1 dumpable";
+  }
+  if (three_why == nullptr) {
+    MakeTwoProcessStages(request, options, facts, user_maps, &plan);
+    return plan;
+  }
+
   if (facts.create_flags & kCloneNewPid) {
     plan.init_reason = "new pid namespace: only children of stage 1 enter it";
   } else if (facts.join_pid) {
@@ -520,9 +639,9 @@ absl::StatusOr<Plan> MakePlan(const v1::BootstrapRequest& request,
     plan.init_reason = "not needed for a namespace; the runc protocols always "
                        "have three stages";
   } else {
-    plan.init_reason = "not needed for a namespace; kept for a uniform process "
-                       "model (the final process is always stage 2)";
+    plan.init_reason = "not needed for a namespace";
   }
+  if (!runc) absl::StrAppend(&plan.init_reason, "; three: ", three_why);
 
   // Stage 0: PARENT.
   StagePlan& parent = plan.stages[0];
@@ -709,6 +828,7 @@ const char* StepKindName(StepKind kind) {
     case StepKind::kReplyReady: return "reply-ready";
     case StepKind::kWriteOomScoreAdj: return "write-oom-score-adj";
     case StepKind::kCloneChild: return "clone-child";
+    case StepKind::kCloneFinal: return "clone-final";
     case StepKind::kAwait: return "await";
     case StepKind::kAck: return "ack";
     case StepKind::kWriteSetgroups: return "write-setgroups";
@@ -816,6 +936,11 @@ const char* StageNumber(v1::Stage stage) {
   }
 }
 
+// The process whose /proc files stage 0 writes.
+const char* Outside(const Plan& plan) {
+  return plan.processes == 2 ? "<stage2>" : "<stage1>";
+}
+
 std::string StepText(const Plan& plan, const PlanStep& step) {
   std::string out = StepKindName(step.kind);
   switch (step.kind) {
@@ -844,30 +969,37 @@ std::string StepText(const Plan& plan, const PlanStep& step) {
     case StepKind::kCloneChild:
       absl::StrAppend(&out, " stage 1 (clone3 CLONE_PARENT|CLONE_PIDFD)");
       break;
+    case StepKind::kCloneFinal:
+      absl::StrAppend(&out, " stage 2 (clone3 CLONE_PARENT|CLONE_PIDFD",
+                      step.value == 0 ? "" : "; new ",
+                      step.value == 0 ? "" : CloneFlagsNames(step.value),
+                      ")");
+      break;
     case StepKind::kAwait:
     case StepKind::kAck:
     case StepKind::kRequest:
       absl::StrAppend(&out, " ", SyncPointName(step.sync));
       break;
     case StepKind::kWriteSetgroups:
-      absl::StrAppend(&out, " /proc/<stage1>/setgroups ",
+      absl::StrAppend(&out, " /proc/", Outside(plan), "/setgroups ",
                       QuoteBytes(step.text));
       break;
     case StepKind::kWriteUidMap:
     case StepKind::kWriteGidMap:
       absl::StrAppend(
-          &out, " /proc/<stage1>/",
+          &out, " /proc/", Outside(plan), "/",
           step.kind == StepKind::kWriteUidMap ? "uid_map " : "gid_map ",
           QuoteBytes(step.text));
       if (step.helper.empty()) {
         absl::StrAppend(&out, "; no helper");
       } else {
         absl::StrAppend(&out, "; on EPERM: ", QuoteBytes(step.helper),
-                        " <stage1> ", absl::StrJoin(step.helper_args, " "));
+                        " ", Outside(plan), " ",
+                        absl::StrJoin(step.helper_args, " "));
       }
       break;
     case StepKind::kWriteTimeOffsets:
-      absl::StrAppend(&out, " /proc/<stage1>/timens_offsets ",
+      absl::StrAppend(&out, " /proc/", Outside(plan), "/timens_offsets ",
                       QuoteBytes(step.text));
       break;
     case StepKind::kSendMountSources:
@@ -960,7 +1092,12 @@ std::string FormatPlan(const Plan& plan) {
                       "\n");
     }
   }
-  absl::StrAppend(&out, "processes: 3; stage 2: ", plan.init_reason, "\n");
+  if (plan.processes == 2) {
+    absl::StrAppend(&out, "processes: 2; no stage 1: ", plan.init_reason,
+                    "\n");
+  } else {
+    absl::StrAppend(&out, "processes: 3; stage 2: ", plan.init_reason, "\n");
+  }
   static const char* const kRoles[] = {
       "stays in the caller's namespaces, writes from outside, replies",
       "joins and creates namespaces, clones stage 2, exits",
@@ -968,9 +1105,18 @@ std::string FormatPlan(const Plan& plan) {
   };
   for (size_t s = 0; s < plan.stages.size(); ++s) {
     const StagePlan& stage = plan.stages[s];
+    if (stage.steps.empty()) continue;  // stage 1 of a two-process plan
+    const char* role = kRoles[s];
+    if (plan.processes == 2 && s == 0) {
+      role = plan.join_targets.empty()
+                 ? "stays in the caller's namespaces, clones the final "
+                   "process, writes from outside, replies"
+                 : "joins namespaces, clones the final process, writes from "
+                   "outside, replies";
+    }
     absl::StrAppend(&out, "stage ", StageNumber(stage.stage), " ",
                     v1::Stage_Name(stage.stage).substr(6), " ",
-                    QuoteBytes(stage.name), ": ", kRoles[s], "\n");
+                    QuoteBytes(stage.name), ": ", role, "\n");
     for (size_t i = 0; i < stage.steps.size(); ++i) {
       absl::StrAppend(&out, absl::StrFormat("  %2d. ", i + 1),
                       StepText(plan, stage.steps[i]), "\n");

@@ -16,6 +16,14 @@
 //    inside a new PID or time namespace; the process that returns into the
 //    caller's main() or execs the command.
 //
+// Two-process plans (Plan::processes == 2; native protocol only, where it is
+// equivalent): there is no stage 1. Stage 0 joins the namespaces itself
+// (it is disposable: it exits after kParentDone), then clones the final
+// process (stage 2) with clone3(CLONE_PARENT | CLONE_PIDFD | every
+// CLONE_NEW* to create), so it is born inside every new namespace; stage 0
+// writes its maps from outside while it waits to be released. stages[1] is
+// then empty (STAGE_UNSPECIFIED, no steps).
+//
 // The stages run in lockstep: every request one stage sends (kRequest,
 // kReportInitPid, kExitChild, kFinish*) is matched by exactly one kAwait*
 // step of its peer, so a plan is a complete script of the conversation.
@@ -77,13 +85,19 @@ struct PlanOptions {
   // (O_CLOEXEC) in stage 1, so the final process has it.
   std::vector<int> mount_source_fds;
 
+  // Native protocol: use the two-process plan where it is equivalent to the
+  // three-process one (no time namespace created, no user namespace joined,
+  // no joins together with maps of a new user namespace). Off: always three.
+  bool two_processes = true;
+
   // The embedder has checked that this process runs from a sealed copy of
   // its binary (embed/sealed_exe.h, CVE-2019-5736). The executor does not
   // seal; a request with options.seal_exe is refused unless this is set.
   bool exe_sealed = false;
 };
 
-// One namespace file or process whose namespaces stage 1 joins. Joins of
+// One namespace file or process whose namespaces stage 1 (in a two-process
+// plan: stage 0) joins. Joins of
 // several types by the same pid or pidfd are one target, joined with a
 // single setns(pidfd, mask).
 struct JoinTarget {
@@ -119,8 +133,12 @@ enum class StepKind {
   kReplyReady,            // Ready (native) / the NUL byte (runc 1.1)
   kWriteOomScoreAdj,      // text -> /proc/self/oom_score_adj
   kCloneChild,            // clone3(CLONE_PARENT|CLONE_PIDFD) stage 1
+  kCloneFinal,            // clone3(CLONE_PARENT|CLONE_PIDFD|create_flags)
+                          // stage 2 (two-process plans)
   kAwait,                 // wait for `sync` from stage 1
   kAck,                   // answer `sync` to stage 1
+  // The /proc/<pid>/ files below are stage 1's (three processes) or the
+  // final process's (two processes).
   kWriteSetgroups,        // text ("deny") -> /proc/<stage1>/setgroups
   kWriteUidMap,           // text -> /proc/<stage1>/uid_map; helper on EPERM
   kWriteGidMap,           // text -> /proc/<stage1>/gid_map; helper on EPERM
@@ -130,7 +148,8 @@ enum class StepKind {
   kReleaseInit,           // send kRelease to stage 2
   kAwaitInit,             // wait for stage 2's kInitFinish (or exec)
   kParentDone,            // Run() returns kParentDone; the caller exits 0
-  // Stage 1 (CHILD).
+  // Stage 1 (CHILD); the four join steps also in stage 0 of a two-process
+  // plan.
   kOpenNamespaces,        // open every join target, before any setns
   kJoin,                  // setns(target fd, target.clone_flags)
   kJoinDeferred,          // retry the joins deferred on EPERM
@@ -184,19 +203,25 @@ struct Plan {
   v1::LogLevel log_level = v1::LOG_LEVEL_INFO;
   bool reply_pidfds = false;
 
-  // Namespaces stage 1 creates, as CLONE_NEW* flags (all of them, including
-  // the ones a later step unshares).
+  // Namespaces created, as CLONE_NEW* flags (all of them, including the ones
+  // a later step unshares): unshared by stage 1, or clone3 flags of the
+  // final process in a two-process plan.
   uint32_t create_flags = 0;
   std::vector<JoinTarget> join_targets;
 
-  // Why stage 2 exists (human-readable; "new pid namespace", ...).
+  // 3: stage 0, 1, 2. 2: stage 0 and the final process (stage 2); no stage 1.
+  int processes = 3;
+
+  // Why the plan has this shape (human-readable; "new pid namespace", ...):
+  // why stage 2 exists (three processes), or why two suffice.
   std::string init_reason;
 
   // runc 1.1 mount sources (request.mount_sources) and where each lands.
   std::vector<std::string> mount_sources;
   std::vector<int> mount_source_fds;
 
-  // PARENT, CHILD, INIT, in this order.
+  // PARENT, CHILD, INIT, in this order. CHILD is empty (STAGE_UNSPECIFIED,
+  // no steps) in a two-process plan.
   std::array<StagePlan, 3> stages;
 };
 

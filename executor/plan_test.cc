@@ -34,6 +34,13 @@ PlanOptions Options(ReplyProtocol protocol = ReplyProtocol::kNative) {
   return options;
 }
 
+// Native, but always three processes (the shape the runc protocols share).
+PlanOptions Three() {
+  PlanOptions options;
+  options.two_processes = false;
+  return options;
+}
+
 Plan MustPlan(const std::string& text, const PlanOptions& options = Options()) {
   absl::StatusOr<Plan> plan = MakePlan(Request(text), options);
   EXPECT_THAT(plan.status(), IsOk()) << text;
@@ -352,7 +359,7 @@ TEST(MakePlanTest, OomScoreAdjBeforeNonDumpableBeforeClone) {
   const Plan plan = MustPlan(R"pb(
     join_namespaces { type: NAMESPACE_NET path: "/proc/1/ns/net" }
     oom_score_adj: -999
-  )pb");
+  )pb", Three());
   const StagePlan& parent = plan.stages[0];
   const int oom = IndexOf(parent, StepKind::kWriteOomScoreAdj);
   const int dumpable = IndexOf(parent, StepKind::kSetDumpable, 0);
@@ -361,6 +368,90 @@ TEST(MakePlanTest, OomScoreAdjBeforeNonDumpableBeforeClone) {
   EXPECT_LT(oom, dumpable);
   EXPECT_LT(dumpable, clone);
   EXPECT_EQ(parent.steps[oom].text, "-999");
+}
+
+TEST(MakePlanTest, TwoProcessesOomThenNonDumpableThenJoinsThenClone) {
+  const Plan plan = MustPlan(R"pb(
+    join_namespaces { type: NAMESPACE_NET path: "/proc/1/ns/net" }
+    join_namespaces { type: NAMESPACE_PID pid: 7 }
+    join_namespaces { type: NAMESPACE_UTS pid: 7 }
+    create_namespaces: [ NAMESPACE_MOUNT, NAMESPACE_IPC ]
+    oom_score_adj: -999
+  )pb");
+  ASSERT_EQ(plan.processes, 2);
+  EXPECT_TRUE(plan.stages[1].steps.empty());
+  EXPECT_EQ(plan.stages[1].stage, v1::STAGE_UNSPECIFIED);
+  EXPECT_THAT(Kinds(plan.stages[0]),
+              ElementsAre("set-name", "parent-death-signal 9", "reply-ready",
+                          "write-oom-score-adj", "set-dumpable 0",
+                          "open-namespaces", "join 0", "join 1",
+                          "close-namespaces", "clone-final", "reply-pids",
+                          "release-init", "await-init", "parent-done"));
+  const StagePlan& parent = plan.stages[0];
+  EXPECT_EQ(parent.steps[IndexOf(parent, StepKind::kCloneFinal)].value,
+            0x00020000 | 0x08000000);
+  EXPECT_THAT(Kinds(plan.stages[2]),
+              ElementsAre("set-name", "await-release", "finish-return"));
+}
+
+TEST(MakePlanTest, TwoProcessesMapsWrittenWithoutARequest) {
+  const Plan plan = MustPlan(R"pb(
+    create_namespaces: [ NAMESPACE_USER, NAMESPACE_PID, NAMESPACE_NET ]
+    uid_mappings { container_id: 0 host_id: 100000 size: 65536 }
+    gid_mappings { container_id: 0 host_id: 100000 size: 65536 }
+    setgroups: SETGROUPS_ALLOW
+    options { parent_death_signal: 15 }
+  )pb");
+  ASSERT_EQ(plan.processes, 2);
+  EXPECT_THAT(Kinds(plan.stages[0]),
+              ElementsAre("set-name", "parent-death-signal 15", "reply-ready",
+                          "clone-final", "write-uid-map", "write-gid-map",
+                          "reply-pids", "release-init", "await-init",
+                          "parent-done"));
+  EXPECT_THAT(Kinds(plan.stages[2]),
+              ElementsAre("set-name", "await-release", "become-root gid uid",
+                          "drop-groups", "parent-death-signal 15",
+                          "finish-return"));
+}
+
+TEST(MakePlanTest, ThreeProcessesWhereTwoAreNotEquivalent) {
+  struct {
+    const char* request;
+    const char* why;
+  } cases[] = {
+      {"create_namespaces: NAMESPACE_TIME", "new time namespace"},
+      {"create_namespaces: [NAMESPACE_TIME, NAMESPACE_PID] "
+       "time_offsets { clock: TIME_CLOCK_BOOTTIME seconds: 1 }",
+       "new time namespace"},
+      {"join_namespaces { type: NAMESPACE_USER pid: 5 } "
+       "join_namespaces { type: NAMESPACE_NET pid: 5 }",
+       "joined user namespace"},
+      {"create_namespaces: NAMESPACE_USER "
+       "join_namespaces { type: NAMESPACE_NET path: '/n' } "
+       "uid_mappings { container_id: 0 host_id: 1 size: 1 }",
+       "joins and maps of a new user namespace"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.request);
+    const Plan plan = MustPlan(c.request);
+    EXPECT_EQ(plan.processes, 3);
+    EXPECT_THAT(plan.init_reason, HasSubstr(c.why));
+    EXPECT_FALSE(plan.stages[1].steps.empty());
+  }
+  // Joins alone, a joined time namespace, a new user namespace without
+  // maps next to joins: two.
+  for (const char* text :
+       {"join_namespaces { type: NAMESPACE_TIME path: '/t' }",
+        "join_namespaces { type: NAMESPACE_PID path: '/p' }",
+        "create_namespaces: NAMESPACE_USER "
+        "join_namespaces { type: NAMESPACE_NET path: '/n' }"}) {
+    SCOPED_TRACE(text);
+    EXPECT_EQ(MustPlan(text).processes, 2);
+  }
+  // The runc protocols and two_processes = false: always three.
+  EXPECT_EQ(MustPlan("", Options(kRunc12)).processes, 3);
+  EXPECT_EQ(MustPlan("", Options(kRunc11)).processes, 3);
+  EXPECT_EQ(MustPlan("", Three()).processes, 3);
 }
 
 TEST(MakePlanTest, NonDumpableOnlyWhenJoining) {
@@ -374,7 +465,7 @@ TEST(MakePlanTest, JoinsWithoutUserNamespaceGoInRequestOrderAndFailHard) {
     join_namespaces { type: NAMESPACE_NET path: "/n" }
     join_namespaces { type: NAMESPACE_MOUNT path: "/m" }
     join_namespaces { type: NAMESPACE_UTS path: "/u" }
-  )pb");
+  )pb", Three());
   EXPECT_THAT(Kinds(plan.stages[1]),
               ElementsAre("set-name", "parent-death-signal 9",
                           "open-namespaces", "join 0", "join 1", "join 2",
@@ -416,7 +507,7 @@ TEST(MakePlanTest, JoinsOfOneProcessAreGroupedIntoOneSetns) {
     join_namespaces { type: NAMESPACE_MOUNT pidfd: 5 }
     join_namespaces { type: NAMESPACE_CGROUP pid: 99 }
     join_namespaces { type: NAMESPACE_PID pidfd: 5 }
-  )pb");
+  )pb", Three());
   ASSERT_EQ(plan.join_targets.size(), 4u);
   EXPECT_EQ(plan.join_targets[0].kind, JoinTarget::Kind::kPath);
   EXPECT_EQ(plan.join_targets[1].kind, JoinTarget::Kind::kPid);
@@ -433,8 +524,9 @@ TEST(MakePlanTest, JoinsOfOneProcessAreGroupedIntoOneSetns) {
                           "open-namespaces", "join 0", "join 1", "join 2",
                           "join 3", "close-namespaces", "clone-init",
                           "report-init-pid", "exit-child"));
-  EXPECT_EQ(plan.init_reason,
-            "joined pid namespace: only children of stage 1 enter it");
+  EXPECT_THAT(plan.init_reason,
+              ::testing::StartsWith(
+                  "joined pid namespace: only children of stage 1 enter it"));
 }
 
 TEST(MakePlanTest, PidfdGroupWithUserIsTheUserJoin) {
@@ -457,7 +549,7 @@ TEST(MakePlanTest, NewUserNamespaceMapsAreWrittenByStageZero) {
     gid_mappings { container_id: 0 host_id: 100000 size: 65536 }
     gid_mappings { container_id: 65536 host_id: 5 size: 1 }
     setgroups: SETGROUPS_DENY
-  )pb");
+  )pb", Three());
   EXPECT_THAT(Kinds(plan.stages[0]),
               ElementsAre("set-name", "parent-death-signal 9", "reply-ready",
                           "clone-child", "await user-maps", "write-setgroups",
@@ -507,10 +599,10 @@ TEST(MakePlanTest, BecomeRootOnlyForMappedIdsInNative) {
   const Plan uid_only = MustPlan(R"pb(
     create_namespaces: NAMESPACE_USER
     uid_mappings { container_id: 0 host_id: 1000 size: 1 }
-  )pb");
+  )pb", Three());
   EXPECT_THAT(Kinds(uid_only.stages[1]),
               ::testing::Contains("become-root uid"));
-  const Plan unmapped = MustPlan("create_namespaces: NAMESPACE_USER");
+  const Plan unmapped = MustPlan("create_namespaces: NAMESPACE_USER", Three());
   EXPECT_FALSE(Has(unmapped.stages[1], StepKind::kBecomeRoot));
   EXPECT_FALSE(Has(unmapped.stages[0], StepKind::kAwait) &&
                unmapped.stages[0].steps[IndexOf(unmapped.stages[0],
@@ -623,12 +715,14 @@ TEST(MakePlanTest, LogLevelFromRequestOrOptions) {
 }
 
 TEST(MakePlanTest, StageTwoReason) {
-  EXPECT_THAT(MustPlan("create_namespaces: NAMESPACE_PID").init_reason,
+  EXPECT_THAT(MustPlan("create_namespaces: NAMESPACE_PID", Three()).init_reason,
               HasSubstr("new pid namespace"));
   EXPECT_THAT(MustPlan("create_namespaces: NAMESPACE_TIME").init_reason,
               HasSubstr("new time namespace"));
   EXPECT_THAT(MustPlan("create_namespaces: NAMESPACE_NET").init_reason,
-              HasSubstr("uniform process model"));
+              HasSubstr("clones the final process into every new namespace"));
+  EXPECT_THAT(MustPlan("create_namespaces: NAMESPACE_NET", Three()).init_reason,
+              HasSubstr("two_processes is off"));
   EXPECT_THAT(
       MustPlan("create_namespaces: NAMESPACE_NET", Options(kRunc12)).init_reason,
       HasSubstr("runc protocols always have three stages"));
@@ -647,7 +741,7 @@ TEST(MakePlanTest, ConversationIsMatched) {
   };
   for (const char* text : requests) {
     SCOPED_TRACE(text);
-    const Plan plan = MustPlan(text);
+    const Plan plan = MustPlan(text, Three());
     std::vector<std::string> asked, answered;
     for (const PlanStep& s : plan.stages[1].steps) {
       if (s.kind == StepKind::kRequest) asked.push_back(SyncPointName(s.sync));
@@ -665,6 +759,21 @@ TEST(MakePlanTest, ConversationIsMatched) {
       acks += s.kind == StepKind::kAck;
     }
     EXPECT_EQ(awaits, acks + 1);  // child-finish has no answer
+  }
+  // Two processes: one release from stage 0, awaited by the final process;
+  // no other sync message.
+  for (const char* text : requests) {
+    SCOPED_TRACE(text);
+    const Plan plan = MustPlan(text);
+    if (plan.processes != 2) continue;
+    int releases = 0, others = 0;
+    for (const PlanStep& s : plan.stages[0].steps) {
+      releases += s.kind == StepKind::kReleaseInit;
+      others += s.kind == StepKind::kAwait || s.kind == StepKind::kAck;
+    }
+    EXPECT_EQ(releases, 1);
+    EXPECT_EQ(others, 0);
+    EXPECT_EQ(IndexOf(plan.stages[2], StepKind::kAwaitRelease), 1);
   }
 }
 
@@ -836,39 +945,24 @@ stage 2 INIT "nsboot:2:INIT": the final process
                    R"(plan: schema v1, protocol native, finish exec, log level LOG_LEVEL_DEBUG
 create: mnt,user,pid,net
 join: none
-processes: 3; stage 2: new pid namespace: only children of stage 1 enter it
-stage 0 PARENT "nsboot:0:PARENT": stays in the caller's namespaces, writes from outside, replies
+processes: 2; no stage 1: stage 0 clones the final process into every new namespace (no time namespace created)
+stage 0 PARENT "nsboot:0:PARENT": stays in the caller's namespaces, clones the final process, writes from outside, replies
    1. set-name "nsboot:0:PARENT"
    2. parent-death-signal 9
    3. reply-ready (Ready, schema versions 1)
-   4. clone-child stage 1 (clone3 CLONE_PARENT|CLONE_PIDFD)
-   5. await user-maps
-   6. write-setgroups /proc/<stage1>/setgroups "deny"
-   7. write-uid-map /proc/<stage1>/uid_map "0 1000 1\n1 100000 65536\n"; on EPERM: "/usr/bin/newuidmap" <stage1> 0 1000 1 1 100000 65536
-   8. write-gid-map /proc/<stage1>/gid_map "0 1000 1\n1 100000 65536\n"; on EPERM: "/usr/bin/newgidmap" <stage1> 0 1000 1 1 100000 65536
-   9. ack user-maps
-  10. await init-pid
-  11. reply-pids (Pids with pidfds)
-  12. ack init-pid
-  13. await child-finish
-  14. release-init stage 2
-  15. await-init (exec succeeded: EOF after init-finish)
-  16. parent-done (Run returns; the caller exits 0)
-stage 1 CHILD "nsboot:1:CHILD": joins and creates namespaces, clones stage 2, exits
-   1. set-name "nsboot:1:CHILD"
-   2. parent-death-signal 9
-   3. unshare user
-   4. request user-maps
-   5. unshare mnt,pid,net
-   6. become-root setresgid(0,0,0) setresuid(0,0,0)
-   7. parent-death-signal 9
-   8. clone-init stage 2 (clone3 CLONE_PARENT|CLONE_PIDFD)
-   9. report-init-pid (pid and pidfd of stage 2)
-  10. exit-child (child-finish, exit 0)
+   4. clone-final stage 2 (clone3 CLONE_PARENT|CLONE_PIDFD; new mnt,user,pid,net)
+   5. write-setgroups /proc/<stage2>/setgroups "deny"
+   6. write-uid-map /proc/<stage2>/uid_map "0 1000 1\n1 100000 65536\n"; on EPERM: "/usr/bin/newuidmap" <stage2> 0 1000 1 1 100000 65536
+   7. write-gid-map /proc/<stage2>/gid_map "0 1000 1\n1 100000 65536\n"; on EPERM: "/usr/bin/newgidmap" <stage2> 0 1000 1 1 100000 65536
+   8. reply-pids (Pids with pidfds)
+   9. release-init stage 2
+  10. await-init (exec succeeded: EOF after init-finish)
+  11. parent-done (Run returns; the caller exits 0)
 stage 2 INIT "nsboot:2:INIT": the final process
    1. set-name "nsboot:2:INIT"
    2. await-release
-   3. finish-exec (execve the command)
+   3. become-root setresgid(0,0,0) setresuid(0,0,0)
+   4. finish-exec (execve the command)
 )"},
         // A time namespace with offsets, its pid namespace joined by pid.
         GoldenCase{"TimeNamespace",
@@ -925,6 +1019,112 @@ stage 2 INIT "nsboot:2:INIT": the final process
    4. become-root setresgid(0,0,0) setresuid(0,0,0)
    5. parent-death-signal 15
    6. finish-return (init-finish, return into the caller)
+)"},
+        // Native, create: every new namespace at once, by one clone3.
+        GoldenCase{"NativeCreate",
+                   R"pb(
+                     create_namespaces: [
+                       NAMESPACE_MOUNT,
+                       NAMESPACE_UTS,
+                       NAMESPACE_IPC,
+                       NAMESPACE_PID,
+                       NAMESPACE_NET,
+                       NAMESPACE_CGROUP
+                     ]
+                     oom_score_adj: 100
+                   )pb",
+                   kNative, FinishMode::kReturn, 
+                   R"(plan: schema v1, protocol native, finish return, log level LOG_LEVEL_INFO
+create: mnt,uts,ipc,pid,net,cgroup
+join: none
+processes: 2; no stage 1: stage 0 clones the final process into every new namespace (no time namespace created)
+stage 0 PARENT "nsboot:0:PARENT": stays in the caller's namespaces, clones the final process, writes from outside, replies
+   1. set-name "nsboot:0:PARENT"
+   2. parent-death-signal 9
+   3. reply-ready (Ready, schema versions 1)
+   4. write-oom-score-adj /proc/self/oom_score_adj "100"
+   5. clone-final stage 2 (clone3 CLONE_PARENT|CLONE_PIDFD; new mnt,uts,ipc,pid,net,cgroup)
+   6. reply-pids (Pids)
+   7. release-init stage 2
+   8. await-init (init-finish)
+   9. parent-done (Run returns; the caller exits 0)
+stage 2 INIT "nsboot:2:INIT": the final process
+   1. set-name "nsboot:2:INIT"
+   2. await-release
+   3. finish-return (init-finish, return into the caller)
+)"},
+        // Native, join by pid (grouped), plus a new namespace.
+        GoldenCase{"NativeJoinByPid",
+                   R"pb(
+                     join_namespaces { type: NAMESPACE_NET pid: 4242 }
+                     join_namespaces { type: NAMESPACE_PID pid: 4242 }
+                     join_namespaces { type: NAMESPACE_MOUNT path: "/proc/4242/ns/mnt" }
+                     create_namespaces: NAMESPACE_UTS
+                   )pb",
+                   kNative, FinishMode::kExec, 
+                   R"(plan: schema v1, protocol native, finish exec, log level LOG_LEVEL_INFO
+create: uts
+join:
+  [0] net,pid of pid 4242 (pidfd_open, one setns)
+  [1] mnt from path "/proc/4242/ns/mnt"
+processes: 2; no stage 1: stage 0 joins, then clones the final process into every new namespace (no time namespace created, no user namespace joined)
+stage 0 PARENT "nsboot:0:PARENT": joins namespaces, clones the final process, writes from outside, replies
+   1. set-name "nsboot:0:PARENT"
+   2. parent-death-signal 9
+   3. reply-ready (Ready, schema versions 1)
+   4. set-dumpable 0
+   5. open-namespaces (all 2 targets before any setns, O_CLOEXEC)
+   6. join [0] net,pid of pid 4242 (pidfd_open, one setns)
+   7. join [1] mnt from path "/proc/4242/ns/mnt"
+   8. close-namespaces
+   9. clone-final stage 2 (clone3 CLONE_PARENT|CLONE_PIDFD; new uts)
+  10. reply-pids (Pids)
+  11. release-init stage 2
+  12. await-init (exec succeeded: EOF after init-finish)
+  13. parent-done (Run returns; the caller exits 0)
+stage 2 INIT "nsboot:2:INIT": the final process
+   1. set-name "nsboot:2:INIT"
+   2. await-release
+   3. finish-exec (execve the command)
+)"},
+        // Native with a new time namespace: three processes, and why.
+        GoldenCase{"NativeTimeStaysThree",
+                   R"pb(
+                     create_namespaces: [ NAMESPACE_TIME, NAMESPACE_NET ]
+                     time_offsets { clock: TIME_CLOCK_MONOTONIC seconds: 60 }
+                   )pb",
+                   kNative, FinishMode::kReturn, 
+                   R"(plan: schema v1, protocol native, finish return, log level LOG_LEVEL_INFO
+create: net,time
+join: none
+processes: 3; stage 2: new time namespace: only children of stage 1 enter it; three: a new time namespace gets its offsets before any process is inside it
+stage 0 PARENT "nsboot:0:PARENT": stays in the caller's namespaces, writes from outside, replies
+   1. set-name "nsboot:0:PARENT"
+   2. parent-death-signal 9
+   3. reply-ready (Ready, schema versions 1)
+   4. clone-child stage 1 (clone3 CLONE_PARENT|CLONE_PIDFD)
+   5. await time-offsets
+   6. write-time-offsets /proc/<stage1>/timens_offsets "monotonic 60 0\n"
+   7. ack time-offsets
+   8. await init-pid
+   9. reply-pids (Pids)
+  10. ack init-pid
+  11. await child-finish
+  12. release-init stage 2
+  13. await-init (init-finish)
+  14. parent-done (Run returns; the caller exits 0)
+stage 1 CHILD "nsboot:1:CHILD": joins and creates namespaces, clones stage 2, exits
+   1. set-name "nsboot:1:CHILD"
+   2. parent-death-signal 9
+   3. unshare net,time
+   4. request time-offsets
+   5. clone-init stage 2 (clone3 CLONE_PARENT|CLONE_PIDFD)
+   6. report-init-pid (pid and pidfd of stage 2)
+   7. exit-child (child-finish, exit 0)
+stage 2 INIT "nsboot:2:INIT": the final process
+   1. set-name "nsboot:2:INIT"
+   2. await-release
+   3. finish-return (init-finish, return into the caller)
 )"}),
     [](const ::testing::TestParamInfo<GoldenCase>& info) {
       return std::string(info.param.name);

@@ -58,6 +58,10 @@ struct Ctx {
   int ns_fds[kMaxTargets];
   bool deferred[kMaxTargets];
 
+  // Two-process plans with joins: the caller's /proc, opened by stage 0
+  // before it joins a mount namespace, for the final process's files.
+  int proc_fd = -1;
+
   // Stage 0 only: after the first Error, nothing more is sent.
   bool error_sent = false;
 
@@ -179,6 +183,10 @@ void RunInit(Ctx& ctx) {
   // Stage 1's end of its own socket must not live on here, or stage 0 would
   // not see EOF when stage 1 dies.
   sys::CloseFd(&ctx.child_sock[1]);
+  // Two processes: cloned by stage 0, so stage 0's fds are copies here.
+  sys::CloseFd(&ctx.child_sock[0]);
+  sys::CloseFd(&ctx.init_sock[0]);
+  sys::CloseFd(&ctx.proc_fd);
   ctx.child_pidfd = -1;
   ctx.init_pidfd = -1;
   const int sock = ctx.init_sock[1];
@@ -445,6 +453,16 @@ void CloseAll(Ctx& ctx) {
   sys::CloseFd(&ctx.init_sock[1]);
   sys::CloseFd(&ctx.child_pidfd);
   sys::CloseFd(&ctx.init_pidfd);
+  sys::CloseFd(&ctx.proc_fd);
+  // Join targets stage 0 opened itself (two-process plans); a pidfd the
+  // caller passed is left alone on failure.
+  for (size_t i = 0; i < ctx.plan->join_targets.size() && i < kMaxTargets;
+       ++i) {
+    if (ctx.plan->join_targets[i].kind != JoinTarget::Kind::kPidfd) {
+      sys::CloseFd(&ctx.ns_fds[i]);
+    }
+    ctx.ns_fds[i] = -1;
+  }
 }
 
 void Log(Ctx& ctx, v1::LogLevel level, const std::string& text) {
@@ -549,6 +567,41 @@ std::string ProcFile(pid_t pid, const char* name) {
   return absl::StrCat("/proc/", pid, "/", name);
 }
 
+// The process whose /proc files stage 0 writes: stage 1, or the final
+// process of a two-process plan.
+pid_t OutsidePid(const Ctx& ctx) {
+  return ctx.plan->processes == 2 ? ctx.init_pid : ctx.child_pid;
+}
+
+// Opens /proc/<pid>/<name> of the caller's /proc (through ctx.proc_fd when
+// stage 0 has joined namespaces). fd or -errno.
+int OpenProc(const Ctx& ctx, pid_t pid, const char* name, int flags) {
+  int fd;
+  if (ctx.proc_fd >= 0) {
+    fd = openat(ctx.proc_fd, absl::StrCat(pid, "/", name).c_str(),
+                flags | O_CLOEXEC);
+  } else {
+    fd = open(ProcFile(pid, name).c_str(), flags | O_CLOEXEC);
+  }
+  return fd < 0 ? -errno : fd;
+}
+
+// One write() of `text` to /proc/<pid>/<name>. 0 or -errno.
+int WriteProc(const Ctx& ctx, pid_t pid, const char* name,
+              const std::string& text) {
+  if (ctx.proc_fd < 0) {
+    return sys::WriteFile(ProcFile(pid, name).c_str(), text.data(),
+                          text.size());
+  }
+  const int fd = OpenProc(ctx, pid, name, O_WRONLY);
+  if (fd < 0) return fd;
+  const ssize_t n = write(fd, text.data(), text.size());
+  const int err = n < 0 ? errno : 0;
+  close(fd);
+  if (n < 0) return -err;
+  return static_cast<size_t>(n) == text.size() ? 0 : -EIO;
+}
+
 // fork + execve of newuidmap/newgidmap with runc's argv and an empty
 // environment; only stdio (stdout/stderr captured) survive into it.
 absl::Status RunHelper(const PlanStep& step, pid_t target) {
@@ -609,8 +662,9 @@ absl::Status RunHelper(const PlanStep& step, pid_t target) {
 absl::Status WriteMap(Ctx& ctx, const PlanStep& step) {
   const bool uid = step.kind == StepKind::kWriteUidMap;
   const char* file = uid ? "uid_map" : "gid_map";
-  const std::string path = ProcFile(ctx.child_pid, file);
-  const int rc = sys::WriteFile(path.c_str(), step.text.data(), step.text.size());
+  const pid_t target = OutsidePid(ctx);
+  const std::string path = ProcFile(target, file);
+  const int rc = WriteProc(ctx, target, file, step.text);
   if (rc == 0) {
     Log(ctx, v1::LOG_LEVEL_DEBUG, absl::StrCat("wrote ", path));
     return absl::OkStatus();
@@ -626,7 +680,7 @@ absl::Status WriteMap(Ctx& ctx, const PlanStep& step) {
   }
   Log(ctx, v1::LOG_LEVEL_DEBUG,
       absl::StrCat("writing ", path, ": EPERM; running ", step.helper));
-  const absl::Status helper = RunHelper(step, ctx.child_pid);
+  const absl::Status helper = RunHelper(step, target);
   if (!helper.ok()) {
     return ParentFailHere(
         ctx, step, EPERM,
@@ -693,29 +747,74 @@ absl::Status SendMountSources(Ctx& ctx, const PlanStep& step) {
 absl::Status ReplyPids(Ctx& ctx, const PlanStep& step) {
   v1::BootstrapReply reply;
   v1::Pids* pids = reply.mutable_pids();
+  // Two processes: there is no stage 1, stage1_pid is 0.
   pids->set_stage1_pid(ctx.child_pid);
   pids->set_stage2_pid(ctx.init_pid);
   for (int t = v1::NAMESPACE_MOUNT; t <= v1::NAMESPACE_TIME; ++t) {
     const auto type = static_cast<v1::Namespace>(t);
     struct stat st;
-    const std::string path =
-        ProcFile(ctx.init_pid, absl::StrCat("ns/", NamespaceName(type)).c_str());
-    if (stat(path.c_str(), &st) != 0) continue;  // best effort
+    const std::string name = absl::StrCat("ns/", NamespaceName(type));
+    const int rc =
+        ctx.proc_fd >= 0
+            ? fstatat(ctx.proc_fd,
+                      absl::StrCat(ctx.init_pid, "/", name).c_str(), &st, 0)
+            : stat(ProcFile(ctx.init_pid, name.c_str()).c_str(), &st);
+    if (rc != 0) continue;  // best effort
     v1::NamespaceId* id = pids->add_namespaces();
     id->set_type(type);
     id->set_inode(st.st_ino);
     id->set_device(st.st_dev);
   }
+  // The pidfds of the stages that exist, in stage order.
   const int fds[2] = {ctx.child_pidfd, ctx.init_pidfd};
+  const bool two = ctx.plan->processes == 2;
   Attachments attachments;
   if (ctx.plan->reply_pidfds) {
     pids->set_pidfds_attached(true);
-    attachments.fds = absl::Span<const int>(fds, 2);
+    attachments.fds = two ? absl::Span<const int>(fds + 1, 1)
+                          : absl::Span<const int>(fds, 2);
   }
   const absl::Status sent = ctx.sink->Send(reply, attachments);
   if (!sent.ok()) {
     return ParentFailHere(ctx, step, 0,
                           absl::StrCat("sending the pids: ", sent.message()));
+  }
+  return absl::OkStatus();
+}
+
+// Stage 0 of a two-process plan: open every join target before any setns,
+// and the caller's /proc, which a joined mount namespace would hide.
+absl::Status ParentOpenNamespaces(Ctx& ctx, const PlanStep& step) {
+  const Plan& plan = *ctx.plan;
+  if (plan.join_targets.size() > kMaxTargets) {
+    return ParentFailHere(ctx, step, E2BIG, "too many targets");
+  }
+  ctx.proc_fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (ctx.proc_fd < 0) {
+    return ParentFailHere(ctx, step, errno, "open /proc");
+  }
+  for (size_t i = 0; i < plan.join_targets.size(); ++i) {
+    const JoinTarget& target = plan.join_targets[i];
+    int fd = -1;
+    switch (target.kind) {
+      case JoinTarget::Kind::kPath:
+        fd = open(target.path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0) fd = -errno;
+        break;
+      case JoinTarget::Kind::kPid:
+        fd = sys::PidfdOpen(target.pid);
+        break;
+      case JoinTarget::Kind::kPidfd:
+        fd = target.fd;
+        break;
+    }
+    if (fd < 0) {
+      char what[160];
+      return ParentFailHere(
+          ctx, step, -fd,
+          absl::StrCat("open ", TargetDescription(target, what, sizeof(what))));
+    }
+    ctx.ns_fds[i] = fd;
   }
   return absl::OkStatus();
 }
@@ -781,6 +880,54 @@ absl::StatusOr<RunOutcome> RunParent(Ctx& ctx) {
             absl::StrCat("stage 1 (CHILD) is pid ", pid));
         break;
       }
+      case StepKind::kOpenNamespaces:
+        NSBOOT_RETURN_IF_ERROR(ParentOpenNamespaces(ctx, step));
+        break;
+      case StepKind::kJoin: {
+        const size_t i = static_cast<size_t>(step.value);
+        const JoinTarget& target = plan.join_targets[i];
+        const int rc = sys::Setns(ctx.ns_fds[i],
+                                  static_cast<int>(target.clone_flags));
+        if (rc < 0) {
+          char what[160];
+          return ParentFailHere(
+              ctx, step, -rc,
+              absl::StrCat("setns to ",
+                           TargetDescription(target, what, sizeof(what))));
+        }
+        break;
+      }
+      case StepKind::kCloseNamespaces:
+        // Consumed, as stage 1 does: a pidfd the caller passed included.
+        for (size_t i = 0; i < plan.join_targets.size() && i < kMaxTargets;
+             ++i) {
+          sys::CloseFd(&ctx.ns_fds[i]);
+        }
+        break;
+      case StepKind::kCloneFinal: {
+        fflush(nullptr);
+        int pidfd = -1;
+        const pid_t pid = sys::Clone3(
+            CLONE_PARENT | CLONE_PIDFD | static_cast<uint64_t>(step.value),
+            &pidfd);
+        if (pid == 0) {
+          RunInit(ctx);
+          return RunOutcome::kFinalProcess;
+        }
+        if (pid < 0) {
+          return ParentFailHere(
+              ctx, step, -pid,
+              absl::StrCat("clone3 of stage 2",
+                           step.value == 0 ? "" : " into new ",
+                           step.value == 0 ? "" : CloneFlagsNames(step.value)));
+        }
+        ctx.init_pid = pid;
+        ctx.init_pidfd = pidfd;
+        sys::CloseFd(&ctx.init_sock[1]);
+        Log(ctx, v1::LOG_LEVEL_DEBUG,
+            absl::StrCat("stage 2 (INIT) is pid ", pid));
+        break;
+      }
       case StepKind::kAwait: {
         Message m;
         if (step.sync == SyncPoint::kInitPid) {
@@ -813,9 +960,8 @@ absl::StatusOr<RunOutcome> RunParent(Ctx& ctx) {
                                            static_cast<int>(step.sync)));
         break;
       case StepKind::kWriteSetgroups: {
-        const std::string path = ProcFile(ctx.child_pid, "setgroups");
-        const int rc =
-            sys::WriteFile(path.c_str(), step.text.data(), step.text.size());
+        const std::string path = ProcFile(OutsidePid(ctx), "setgroups");
+        const int rc = WriteProc(ctx, OutsidePid(ctx), "setgroups", step.text);
         if (rc < 0) {
           return ParentFailHere(ctx, step, -rc, absl::StrCat("writing ", path));
         }
@@ -826,9 +972,9 @@ absl::StatusOr<RunOutcome> RunParent(Ctx& ctx) {
         NSBOOT_RETURN_IF_ERROR(WriteMap(ctx, step));
         break;
       case StepKind::kWriteTimeOffsets: {
-        const std::string path = ProcFile(ctx.child_pid, "timens_offsets");
+        const std::string path = ProcFile(OutsidePid(ctx), "timens_offsets");
         const int rc =
-            sys::WriteFile(path.c_str(), step.text.data(), step.text.size());
+            WriteProc(ctx, OutsidePid(ctx), "timens_offsets", step.text);
         if (rc < 0) {
           return ParentFailHere(ctx, step, -rc, absl::StrCat("writing ", path));
         }
@@ -911,7 +1057,8 @@ absl::StatusOr<RunOutcome> Run(const Plan& plan, const RunOptions& options,
       ctx.exec_env = environ;
     }
   }
-  int rc = sync::Pair(ctx.child_sock);
+  // A two-process plan has no stage 1 to talk to.
+  int rc = plan.processes == 2 ? 0 : sync::Pair(ctx.child_sock);
   if (rc == 0) rc = sync::Pair(ctx.init_sock);
   if (rc < 0) {
     return ParentFail(ctx, v1::STAGE_PARENT, v1::STEP_SYNC, -rc, RawGetpid(),

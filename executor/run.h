@@ -9,8 +9,10 @@
 //
 // The calling process becomes stage 0 (PARENT); stages 1 and 2 are created
 // with clone3(CLONE_PARENT), so they are children of the caller's parent,
-// which must reap them (as runc's parent does). Run must be called in a
-// single-threaded process.
+// which must reap them (as runc's parent does). In a two-process plan
+// (Plan::processes == 2) there is no stage 1: stage 0 joins namespaces
+// itself and clones stage 2. Run must be called in a single-threaded
+// process.
 //
 // Failures: every failure, in any stage, ends as exactly one Error reply sent
 // by stage 0 (stage, step, errno, message), after stage 0 has SIGKILLed the
@@ -23,7 +25,8 @@
 // the final process returns or execs. The final process keeps what the
 // caller had open (stdio, the init pipe, the log pipe) and, for runc 1.1,
 // the mount-source fds at PlanOptions::mount_source_fds. Join targets given
-// as pidfds are closed in stage 1 after the join.
+// as pidfds are closed after the join (in stage 1, or in stage 0 of a
+// two-process plan).
 #ifndef NSBOOT_EXECUTOR_RUN_H_
 #define NSBOOT_EXECUTOR_RUN_H_
 

@@ -8,6 +8,9 @@
 //          ├─ stage 1     (clone3 CLONE_PARENT from S0: a child of H)
 //          └─ stage 2     (clone3 CLONE_PARENT from stage 1: a child of H)
 //
+// A two-process plan (native; Outcome::processes == 2) has no stage 1:
+// stage 2 is cloned by S0.
+//
 // H reads the replies (native frames as SOCK_SEQPACKET records with pidfds
 // attached, or runc's bytes), collects a report that S0 and the final process
 // write on a report pipe, reaps every child until ECHILD (orphans come to H
@@ -256,6 +259,7 @@ struct Outcome {
   bool timed_out = false;
   bool host_fds_same = false;
   std::string raw_report;
+  int processes = 0;  // of the scenario's plan: 2 or 3 (0: no plan)
 
   const v1::Error* error() const {
     for (const auto& r : replies) {
@@ -304,8 +308,10 @@ struct Outcome {
 // with the attached fds as SCM_RIGHTS.
 class TestNativeSink : public ReplySink {
  public:
-  TestNativeSink(int fd, int kill_after_pids)
-      : fd_(fd), kill_after_pids_(kill_after_pids) {}
+  TestNativeSink(int fd, int kill_after_pids, bool await_hangup_after_ready)
+      : fd_(fd),
+        kill_after_pids_(kill_after_pids),
+        await_hangup_after_ready_(await_hangup_after_ready) {}
 
   absl::Status Send(const v1::BootstrapReply& reply,
                     const Attachments& attachments) override {
@@ -328,11 +334,20 @@ class TestNativeSink : public ReplySink {
     if (sendmsg(fd_, &msg, MSG_NOSIGNAL) < 0) {
       return absl::ErrnoToStatus(errno, "sendmsg");
     }
-    if (reply.has_pids() && kill_after_pids_ == 1) {
+    // kill(0) would signal the process group: only real pids.
+    if (reply.has_pids() && kill_after_pids_ == 1 &&
+        reply.pids().stage1_pid() > 0) {
       kill(reply.pids().stage1_pid(), SIGKILL);
     }
-    if (reply.has_pids() && kill_after_pids_ == 2) {
+    if (reply.has_pids() && kill_after_pids_ == 2 &&
+        reply.pids().stage2_pid() > 0) {
       kill(reply.pids().stage2_pid(), SIGKILL);
+    }
+    if (reply.has_ready() && await_hangup_after_ready_) {
+      // The host closes after Ready: make sure it has before going on, or
+      // a fast stage 0 has queued the Pids already.
+      struct pollfd pfd = {fd_, POLLRDHUP, 0};
+      poll(&pfd, 1, 10000);
     }
     return absl::OkStatus();
   }
@@ -340,6 +355,7 @@ class TestNativeSink : public ReplySink {
  private:
   int fd_;
   int kill_after_pids_;
+  bool await_hangup_after_ready_;
 };
 
 std::string FinalReport(const std::set<int>& fds_before, int64_t start_us) {
@@ -397,7 +413,8 @@ std::string FinalReport(const std::set<int>& fds_before, int64_t start_us) {
   }
   std::unique_ptr<ReplySink> sink;
   if (sc.plan_options.protocol == ReplyProtocol::kNative) {
-    sink = std::make_unique<TestNativeSink>(init_fd, sc.kill_after_pids);
+    sink = std::make_unique<TestNativeSink>(init_fd, sc.kill_after_pids,
+                                            sc.host_closes_after_ready);
   } else {
     sink = std::make_unique<RuncReplySink>(init_fd, log_fd);
   }
@@ -580,6 +597,8 @@ void PutRecord(std::string* out, char tag, const std::string& data) {
 
 Outcome RunScenario(const Scenario& sc) {
   Outcome outcome;
+  const absl::StatusOr<Plan> plan = MakePlan(sc.request, sc.plan_options);
+  if (plan.ok()) outcome.processes = plan->processes;
   int result[2];
   EXPECT_EQ(pipe2(result, O_CLOEXEC), 0);
   fflush(nullptr);
@@ -665,7 +684,10 @@ class RunTest : public ::testing::Test {
     EXPECT_EQ(o.Get("s0.status"), "done") << o.raw_report;
     EXPECT_EQ(o.Get("s0.fds_same"), "1");
     EXPECT_TRUE(o.AllExitedZero()) << o.StatusText();
-    EXPECT_EQ(o.statuses.size(), 3u) << o.StatusText();  // S0, stage 1, 2
+    // S0 and the stages: 1 and 2, or only 2.
+    EXPECT_EQ(o.statuses.size(), static_cast<size_t>(o.processes))
+        << o.StatusText();
+    ASSERT_NE(o.processes, 0);
     EXPECT_TRUE(o.host_fds_same);
     // Nothing of the executor's leaks into the final process.
     EXPECT_EQ(o.Get("final.fds"), o.Get("final.fds_before")) << o.raw_report;
@@ -711,6 +733,8 @@ TEST_P(JoinEachTypeTest, FinalProcessIsInTheTargetsNamespace) {
   join->set_path(target.Path(c.ns));
   const Outcome o = RunScenario(sc);
   ExpectCleanSuccess(o);
+  // Stage 0 joins itself, except a user namespace (three processes).
+  EXPECT_EQ(o.processes, c.type == v1::NAMESPACE_USER ? 3 : 2);
   EXPECT_NE(target.Ns(c.ns), HostNs(c.ns));
   EXPECT_EQ(o.FinalNs(c.ns), target.Ns(c.ns)) << o.raw_report;
   for (const char* other : kNsNames) {
@@ -845,6 +869,8 @@ TEST_P(CreateEachTypeTest, FinalProcessIsInANewNamespace) {
     EXPECT_EQ(o.Get("final.pid"), "1");
   }
   EXPECT_EQ(o.Get("final.comm"), "nsboot:2:INIT");
+  // One clone3 into the new namespace, except for time (offsets first).
+  EXPECT_EQ(o.processes, c.type == v1::NAMESPACE_TIME ? 3 : 2);
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -897,6 +923,78 @@ TEST_F(RunTest, CreatesAllEightAtOnceWithMapsSetgroupsDenyAndPidfds) {
   int logs = 0;
   for (const auto& r : o.replies) logs += r.has_log();
   EXPECT_GE(logs, 3);
+}
+
+TEST_F(RunTest, TwoProcessesCreateAllButTimeWithMapsAndOnePidfd) {
+  Scenario sc;
+  sc.request = Request(R"pb(
+    create_namespaces: [
+      NAMESPACE_MOUNT, NAMESPACE_UTS, NAMESPACE_IPC, NAMESPACE_USER,
+      NAMESPACE_PID, NAMESPACE_NET, NAMESPACE_CGROUP
+    ]
+    uid_mappings { container_id: 0 host_id: 100000 size: 65536 }
+    gid_mappings { container_id: 0 host_id: 100000 size: 65536 }
+    setgroups: SETGROUPS_DENY
+    options { reply_pidfds: true log_level: LOG_LEVEL_DEBUG }
+  )pb");
+  const Outcome o = RunScenario(sc);
+  ASSERT_EQ(o.processes, 2);
+  ExpectCleanSuccess(o);
+  for (const char* ns : kNsNames) {
+    if (strcmp(ns, "time") == 0) {
+      EXPECT_EQ(o.FinalNs(ns), HostNs(ns));
+    } else {
+      EXPECT_NE(o.FinalNs(ns), HostNs(ns)) << ns;
+    }
+  }
+  EXPECT_EQ(o.Get("final.pid"), "1");
+  EXPECT_EQ(o.Get("final.uid"), "0,0,0");
+  EXPECT_EQ(o.Get("final.gid"), "0,0,0");
+  EXPECT_EQ(o.Get("final.setgroups"), "deny");
+  EXPECT_EQ(Squash(o.Get("final.uid_map")), "0 100000 65536");
+  EXPECT_EQ(Squash(o.Get("final.gid_map")), "0 100000 65536");
+  EXPECT_EQ(o.Get("final.comm"), "nsboot:2:INIT");
+  // No stage 1: stage1_pid 0, one pidfd (the final process's).
+  ASSERT_NE(o.pids(), nullptr);
+  EXPECT_EQ(o.pids()->stage1_pid(), 0);
+  EXPECT_EQ(o.statuses.count(o.pids()->stage2_pid()), 1u);
+  EXPECT_TRUE(o.pids()->pidfds_attached());
+  EXPECT_EQ(o.pidfds_received, 1);
+  EXPECT_EQ(o.other_fds_received, 0);
+  EXPECT_EQ(o.pids()->namespaces_size(), 8);
+  for (const v1::NamespaceId& id : o.pids()->namespaces()) {
+    EXPECT_EQ(id.inode(), o.FinalNs(NamespaceName(id.type())))
+        << NamespaceName(id.type());
+  }
+}
+
+TEST_F(RunTest, TwoProcessesJoinAMountNamespaceAndReportFromTheCallersProc) {
+  // Stage 0 joins mnt, pid and net, then clones: the Pids namespaces must
+  // still be read from the caller's /proc.
+  Target target(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET);
+  Scenario sc;
+  sc.request = Request(absl::StrCat(
+      "join_namespaces { type: NAMESPACE_MOUNT pid: ", target.pid(), " }",
+      "join_namespaces { type: NAMESPACE_PID pid: ", target.pid(), " }",
+      "join_namespaces { type: NAMESPACE_NET path: '", target.Path("net"),
+      "' }", "create_namespaces: [NAMESPACE_UTS, NAMESPACE_IPC]"));
+  const Outcome o = RunScenario(sc);
+  ASSERT_EQ(o.processes, 2);
+  ExpectCleanSuccess(o);
+  for (const char* ns : {"mnt", "pid", "net"}) {
+    EXPECT_EQ(o.FinalNs(ns), target.Ns(ns)) << ns;
+  }
+  for (const char* ns : {"uts", "ipc"}) {
+    EXPECT_NE(o.FinalNs(ns), HostNs(ns)) << ns;
+  }
+  EXPECT_NE(o.Get("final.pid"), "1");  // joined, not created
+  ASSERT_NE(o.pids(), nullptr);
+  EXPECT_EQ(o.pids()->namespaces_size(), 8);
+  for (const v1::NamespaceId& id : o.pids()->namespaces()) {
+    EXPECT_EQ(id.inode(), o.FinalNs(NamespaceName(id.type())))
+        << NamespaceName(id.type());
+  }
+  EXPECT_EQ(o.Get("final.dumpable"), "0");
 }
 
 TEST_F(RunTest, JoinsSomeAndCreatesOthers) {
@@ -1061,6 +1159,7 @@ TEST_F(RootlessTest, MapsWrittenThroughTheHelpers) {
   sc.request = RootlessRequest("/usr/bin/newuidmap", "/usr/bin/newgidmap");
   sc.stage0_setup = BecomeNobody();
   const Outcome o = RunScenario(sc);
+  EXPECT_EQ(o.processes, 2);
   ExpectCleanSuccess(o);
   EXPECT_EQ(Squash(o.Get("final.uid_map")), "0 65534 1|1 100000 65536");
   EXPECT_EQ(Squash(o.Get("final.gid_map")), "0 65534 1|1 100000 65536");
@@ -1089,7 +1188,12 @@ TEST_F(RootlessTest, FailingHelperIsAStructuredError) {
   EXPECT_EQ(o.error()->errno_value(), EPERM);
   EXPECT_THAT(o.error()->message(),
               HasSubstr("/bin/false exited with status 1"));
-  EXPECT_EQ(o.statuses.size(), 2u) << o.StatusText();  // S0 and stage 1
+  // S0 and the stage whose maps failed: stage 2 (two processes).
+  EXPECT_EQ(o.processes, 2);
+  EXPECT_EQ(o.statuses.size(), 2u) << o.StatusText();
+  EXPECT_EQ(o.error()->stage1_pid(), 0);
+  EXPECT_GT(o.error()->stage2_pid(), 0);
+  EXPECT_EQ(o.statuses.count(o.error()->stage2_pid()), 1u);
 }
 
 TEST_F(RootlessTest, NoHelperIsAStructuredError) {
@@ -1212,35 +1316,71 @@ TEST_F(RunTest, Runc11MountSourcesReachTheFinalProcess) {
 
 // --- Failure paths -----------------------------------------------------------
 
+// Join failures, in both shapes: stage 1 joins (three processes), or
+// stage 0 itself before any clone (two).
 TEST_F(RunTest, MissingPathIsAStructuredError) {
-  Scenario sc;
-  sc.request = Request(
-      "create_namespaces: NAMESPACE_PID "
-      "join_namespaces { type: NAMESPACE_NET path: '/nonexistent/ns/net' }");
-  const Outcome o = RunScenario(sc);
-  ExpectCleanFailure(o);
-  ASSERT_NE(o.error(), nullptr);
-  EXPECT_EQ(o.error()->stage(), v1::STAGE_CHILD);
-  EXPECT_EQ(o.error()->step(), v1::STEP_OPEN_NAMESPACE);
-  EXPECT_EQ(o.error()->errno_value(), ENOENT);
-  EXPECT_EQ(o.error()->code(), static_cast<int>(absl::StatusCode::kNotFound));
-  EXPECT_EQ(o.error()->message(),
-            "open net namespace /nonexistent/ns/net: No such file or directory");
-  EXPECT_EQ(o.statuses.size(), 2u) << o.StatusText();
+  for (const bool two : {true, false}) {
+    SCOPED_TRACE(two ? "two processes" : "three processes");
+    Scenario sc;
+    sc.request = Request(
+        "create_namespaces: NAMESPACE_PID "
+        "join_namespaces { type: NAMESPACE_NET path: '/nonexistent/ns/net' }");
+    sc.plan_options.two_processes = two;
+    const Outcome o = RunScenario(sc);
+    ASSERT_EQ(o.processes, two ? 2 : 3);
+    ExpectCleanFailure(o);
+    ASSERT_NE(o.error(), nullptr);
+    EXPECT_EQ(o.error()->stage(), two ? v1::STAGE_PARENT : v1::STAGE_CHILD);
+    EXPECT_EQ(o.error()->step(), v1::STEP_OPEN_NAMESPACE);
+    EXPECT_EQ(o.error()->errno_value(), ENOENT);
+    EXPECT_EQ(o.error()->code(), static_cast<int>(absl::StatusCode::kNotFound));
+    EXPECT_EQ(o.error()->message(),
+              "open net namespace /nonexistent/ns/net: No such file or "
+              "directory");
+    // The stages that existed: stage 1 (three), none (two).
+    EXPECT_EQ(o.error()->stage1_pid() > 0, !two);
+    EXPECT_EQ(o.statuses.count(o.error()->stage1_pid()), two ? 0u : 1u);
+    EXPECT_EQ(o.error()->stage2_pid(), 0);
+    // Three: S0 and stage 1. Two: S0 only (it failed before any clone).
+    EXPECT_EQ(o.statuses.size(), two ? 1u : 2u) << o.StatusText();
+  }
 }
 
 TEST_F(RunTest, PathOfTheWrongTypeIsAStructuredError) {
+  for (const bool two : {true, false}) {
+    SCOPED_TRACE(two ? "two processes" : "three processes");
+    Scenario sc;
+    sc.request = Request(absl::StrCat(
+        "join_namespaces { type: NAMESPACE_NET path: '/proc/", getpid(),
+        "/ns/uts' }"));
+    sc.plan_options.two_processes = two;
+    const Outcome o = RunScenario(sc);
+    ExpectCleanFailure(o);
+    ASSERT_NE(o.error(), nullptr);
+    EXPECT_EQ(o.error()->stage(), two ? v1::STAGE_PARENT : v1::STAGE_CHILD);
+    EXPECT_EQ(o.error()->step(), v1::STEP_SETNS);
+    EXPECT_EQ(o.error()->errno_value(), EINVAL);
+    EXPECT_THAT(o.error()->message(),
+                HasSubstr("setns to net namespace /proc/"));
+    EXPECT_EQ(o.statuses.size(), two ? 1u : 2u) << o.StatusText();
+  }
+}
+
+TEST_F(RunTest, TwoProcessesFailedSecondJoinLeavesNothingBehind) {
+  // The first target is joined, the second does not exist: stage 0 has
+  // opened both (all before any setns), so it fails at open, no clone.
+  Target a(CLONE_NEWUTS);
   Scenario sc;
   sc.request = Request(absl::StrCat(
-      "join_namespaces { type: NAMESPACE_NET path: '/proc/", getpid(),
-      "/ns/uts' }"));
+      "join_namespaces { type: NAMESPACE_UTS pid: ", a.pid(), " }",
+      "join_namespaces { type: NAMESPACE_IPC path: '/nonexistent/ipc' }"));
   const Outcome o = RunScenario(sc);
+  ASSERT_EQ(o.processes, 2);
   ExpectCleanFailure(o);
   ASSERT_NE(o.error(), nullptr);
-  EXPECT_EQ(o.error()->stage(), v1::STAGE_CHILD);
-  EXPECT_EQ(o.error()->step(), v1::STEP_SETNS);
-  EXPECT_EQ(o.error()->errno_value(), EINVAL);
-  EXPECT_THAT(o.error()->message(), HasSubstr("setns to net namespace /proc/"));
+  EXPECT_EQ(o.error()->stage(), v1::STAGE_PARENT);
+  EXPECT_EQ(o.error()->step(), v1::STEP_OPEN_NAMESPACE);
+  EXPECT_EQ(o.statuses.size(), 1u) << o.StatusText();
 }
 
 TEST_F(RunTest, DeadTargetPidIsAStructuredError) {
@@ -1262,6 +1402,7 @@ TEST_F(RunTest, DeadTargetPidIsAStructuredError) {
 TEST_F(RunTest, StageOneKilledMidProtocol) {
   Scenario sc;
   sc.request = Request("create_namespaces: [NAMESPACE_PID, NAMESPACE_NET]");
+  sc.plan_options.two_processes = false;  // a stage 1 to kill
   sc.kill_after_pids = 1;  // while stage 1 waits for the init-pid answer
   const Outcome o = RunScenario(sc);
   ExpectCleanFailure(o);
@@ -1277,15 +1418,29 @@ TEST_F(RunTest, StageOneKilledMidProtocol) {
 }
 
 TEST_F(RunTest, StageTwoKilledMidProtocol) {
-  Scenario sc;
-  sc.request = Request("create_namespaces: [NAMESPACE_PID, NAMESPACE_NET]");
-  sc.kill_after_pids = 2;  // while stage 2 waits to be released
-  const Outcome o = RunScenario(sc);
-  ExpectCleanFailure(o);
-  ASSERT_NE(o.error(), nullptr);
-  EXPECT_EQ(o.error()->stage(), v1::STAGE_INIT);
-  EXPECT_THAT(o.error()->message(), HasSubstr("stage 2 (INIT)"));
-  EXPECT_EQ(o.statuses.size(), 3u) << o.StatusText();
+  for (const bool two : {true, false}) {
+    SCOPED_TRACE(two ? "two processes" : "three processes");
+    Scenario sc;
+    sc.request = Request(
+        "create_namespaces: [NAMESPACE_PID, NAMESPACE_NET, NAMESPACE_USER] "
+        "uid_mappings { container_id: 0 host_id: 100000 size: 65536 }");
+    sc.plan_options.two_processes = two;
+    sc.kill_after_pids = 2;  // while stage 2 waits to be released
+    const Outcome o = RunScenario(sc);
+    ASSERT_EQ(o.processes, two ? 2 : 3);
+    ExpectCleanFailure(o);
+    ASSERT_NE(o.error(), nullptr);
+    EXPECT_EQ(o.error()->stage(), v1::STAGE_INIT);
+    EXPECT_THAT(o.error()->message(), HasSubstr("stage 2 (INIT)"));
+    EXPECT_EQ(o.statuses.size(), static_cast<size_t>(o.processes))
+        << o.StatusText();
+    ASSERT_NE(o.pids(), nullptr);
+    EXPECT_EQ(o.error()->stage1_pid(), o.pids()->stage1_pid());
+    EXPECT_EQ(o.error()->stage2_pid(), o.pids()->stage2_pid());
+    EXPECT_EQ(o.pids()->stage1_pid() == 0, two);
+    const int s2 = o.statuses.at(o.pids()->stage2_pid());
+    EXPECT_TRUE(WIFSIGNALED(s2) && WTERMSIG(s2) == SIGKILL);
+  }
 }
 
 TEST_F(RunTest, ParentClosingThePipeEarly) {
@@ -1299,7 +1454,8 @@ TEST_F(RunTest, ParentClosingThePipeEarly) {
   EXPECT_THAT(o.Get("s0.status"), HasSubstr("sending the pids"));
   EXPECT_EQ(o.Get("s0.fds_same"), "1");
   EXPECT_EQ(o.report.count("final.pid"), 0u);
-  EXPECT_EQ(o.statuses.size(), 3u) << o.StatusText();
+  EXPECT_EQ(o.processes, 2);
+  EXPECT_EQ(o.statuses.size(), 2u) << o.StatusText();  // S0, stage 2
   EXPECT_TRUE(o.host_fds_same);
 }
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -337,10 +338,172 @@ bool MapsZero(
   return false;
 }
 
+int IndexOfKind(const std::vector<PlanStep>& steps, StepKind kind) {
+  for (size_t i = 0; i < steps.size(); ++i) {
+    if (steps[i].kind == kind) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+// A two-process plan (native): stage 0 joins, clones the final process into
+// every new namespace, writes its maps from outside; no stage 1.
+void CheckTwoProcessPlan(const v1::BootstrapRequest& request,
+                         const PlanOptions& options, const Plan& plan) {
+  NSBOOT_FUZZ_CHECK(options.protocol == ReplyProtocol::kNative);
+  NSBOOT_FUZZ_CHECK(options.two_processes);
+  NSBOOT_FUZZ_CHECK(plan.stages[0].stage == v1::STAGE_PARENT);
+  NSBOOT_FUZZ_CHECK(plan.stages[1].stage == v1::STAGE_UNSPECIFIED);
+  NSBOOT_FUZZ_CHECK(plan.stages[1].steps.empty());
+  NSBOOT_FUZZ_CHECK(plan.stages[2].stage == v1::STAGE_INIT);
+  NSBOOT_FUZZ_CHECK(plan.stages[0].name == options.process_names[0]);
+  NSBOOT_FUZZ_CHECK(plan.stages[2].name == options.process_names[2]);
+  uint32_t create = 0;
+  for (int type : request.create_namespaces()) {
+    create |= executor::NamespaceCloneFlag(static_cast<v1::Namespace>(type));
+  }
+  NSBOOT_FUZZ_CHECK(plan.create_flags == create);
+  uint32_t joined = 0;
+  for (const executor::JoinTarget& t : plan.join_targets) joined |= t.clone_flags;
+  const bool joins = !plan.join_targets.empty();
+  const bool create_user = create & 0x10000000;
+  // Where two processes are not equivalent, MakePlan keeps three.
+  NSBOOT_FUZZ_CHECK_MSG((create & 0x00000080) == 0, "new time ns, 2 processes");
+  NSBOOT_FUZZ_CHECK_MSG((joined & 0x10000000) == 0, "joined user ns, 2 processes");
+  const bool uid_map = create_user && request.uid_mappings_size() > 0;
+  const bool gid_map = create_user && request.gid_mappings_size() > 0;
+  const bool deny =
+      create_user &&
+      (request.setgroups() == v1::SETGROUPS_DENY ||
+       (request.setgroups() == v1::SETGROUPS_UNSPECIFIED &&
+        request.rootless_euid()));
+  NSBOOT_FUZZ_CHECK_MSG(!(joins && (uid_map || gid_map || deny)),
+                        "joins and maps, 2 processes");
+
+  const std::vector<PlanStep>& p = plan.stages[0].steps;
+  const std::vector<PlanStep>& f = plan.stages[2].steps;
+  for (const PlanStep& s : p) {
+    const bool ok =
+        (IsStage0Kind(s.kind) && s.kind != StepKind::kCloneChild &&
+         s.kind != StepKind::kAwait && s.kind != StepKind::kAck &&
+         s.kind != StepKind::kWriteTimeOffsets &&
+         s.kind != StepKind::kSendMountSources) ||
+        s.kind == StepKind::kCloneFinal ||
+        s.kind == StepKind::kOpenNamespaces || s.kind == StepKind::kJoin ||
+        s.kind == StepKind::kCloseNamespaces;
+    NSBOOT_FUZZ_CHECK_MSG(ok, "two-process stage 0 step %s",
+                          executor::StepKindName(s.kind));
+  }
+  for (const PlanStep& s : f) {
+    NSBOOT_FUZZ_CHECK_MSG(IsStage2Kind(s.kind) && s.kind != StepKind::kUnshare,
+                          "two-process stage 2 step %s",
+                          executor::StepKindName(s.kind));
+  }
+  // One clone3 with every create flag.
+  NSBOOT_FUZZ_CHECK(Count(p, StepKind::kCloneFinal) == 1);
+  const int clone = IndexOfKind(p, StepKind::kCloneFinal);
+  NSBOOT_FUZZ_CHECK(p[clone].value == static_cast<int64_t>(create));
+  // Joins: every target once, all opened first, all before the clone, after
+  // oom_score_adj and non-dumpable.
+  std::vector<int> join_count(plan.join_targets.size(), 0);
+  const int open = IndexOfKind(p, StepKind::kOpenNamespaces);
+  const int close = IndexOfKind(p, StepKind::kCloseNamespaces);
+  for (size_t i = 0; i < p.size(); ++i) {
+    if (p[i].kind != StepKind::kJoin) continue;
+    NSBOOT_FUZZ_CHECK(p[i].value >= 0 &&
+                      static_cast<size_t>(p[i].value) < join_count.size());
+    NSBOOT_FUZZ_CHECK(!p[i].defer_eperm);
+    NSBOOT_FUZZ_CHECK(open >= 0 && open < static_cast<int>(i) &&
+                      static_cast<int>(i) < close);
+    ++join_count[p[i].value];
+  }
+  for (int n : join_count) NSBOOT_FUZZ_CHECK(n == 1);
+  NSBOOT_FUZZ_CHECK(Count(p, StepKind::kOpenNamespaces) == (joins ? 1 : 0));
+  NSBOOT_FUZZ_CHECK(Count(p, StepKind::kCloseNamespaces) == (joins ? 1 : 0));
+  NSBOOT_FUZZ_CHECK(Count(p, StepKind::kSetDumpable) == (joins ? 1 : 0));
+  if (joins) {
+    const int dumpable = IndexOfKind(p, StepKind::kSetDumpable);
+    NSBOOT_FUZZ_CHECK(p[dumpable].value == 0);
+    NSBOOT_FUZZ_CHECK(dumpable < open && close < clone);
+    const int oom = IndexOfKind(p, StepKind::kWriteOomScoreAdj);
+    NSBOOT_FUZZ_CHECK(oom < dumpable);
+  }
+  NSBOOT_FUZZ_CHECK(Count(p, StepKind::kWriteOomScoreAdj) ==
+                    (request.has_oom_score_adj() ? 1 : 0));
+  // Maps: written from outside, after the clone, before the pids.
+  NSBOOT_FUZZ_CHECK(Count(p, StepKind::kWriteUidMap) == (uid_map ? 1 : 0));
+  NSBOOT_FUZZ_CHECK(Count(p, StepKind::kWriteGidMap) == (gid_map ? 1 : 0));
+  NSBOOT_FUZZ_CHECK(Count(p, StepKind::kWriteSetgroups) == (deny ? 1 : 0));
+  const int pids = IndexOfKind(p, StepKind::kReplyPids);
+  for (size_t i = 0; i < p.size(); ++i) {
+    const PlanStep& s = p[i];
+    if (s.kind == StepKind::kWriteUidMap) {
+      NSBOOT_FUZZ_CHECK(s.text == MapText(request.uid_mappings()));
+      NSBOOT_FUZZ_CHECK(s.helper == request.uidmap_helper());
+    }
+    if (s.kind == StepKind::kWriteGidMap) {
+      NSBOOT_FUZZ_CHECK(s.text == MapText(request.gid_mappings()));
+      NSBOOT_FUZZ_CHECK(s.helper == request.gidmap_helper());
+    }
+    if (s.kind == StepKind::kWriteUidMap || s.kind == StepKind::kWriteGidMap ||
+        s.kind == StepKind::kWriteSetgroups) {
+      NSBOOT_FUZZ_CHECK(clone < static_cast<int>(i) &&
+                        static_cast<int>(i) < pids);
+    }
+  }
+  // The final process.
+  const bool root_uid = create_user && MapsZero(request.uid_mappings());
+  const bool root_gid = create_user && MapsZero(request.gid_mappings());
+  NSBOOT_FUZZ_CHECK(Count(f, StepKind::kBecomeRoot) ==
+                    (root_uid || root_gid ? 1 : 0));
+  for (const PlanStep& s : f) {
+    if (s.kind == StepKind::kBecomeRoot) {
+      NSBOOT_FUZZ_CHECK(s.uid == root_uid && s.gid == root_gid);
+    }
+  }
+  const bool drop_groups = request.setgroups() == v1::SETGROUPS_ALLOW &&
+                           !request.rootless_euid();
+  NSBOOT_FUZZ_CHECK(Count(f, StepKind::kDropGroups) == (drop_groups ? 1 : 0));
+  NSBOOT_FUZZ_CHECK(Count(f, StepKind::kSetsid) ==
+                    (options.new_session ? 1 : 0));
+  const int pds = request.options().parent_death_signal();
+  NSBOOT_FUZZ_CHECK(Count(f, StepKind::kSetParentDeathSignal) ==
+                    (pds != 0 ? 1 : 0));
+  for (const PlanStep& s : p) {
+    if (s.kind == StepKind::kSetParentDeathSignal) {
+      NSBOOT_FUZZ_CHECK(s.value == (pds != 0 ? pds : 9));
+    }
+  }
+  // The conversation: one release, awaited; no other sync.
+  NSBOOT_FUZZ_CHECK(Count(p, StepKind::kReplyReady) == 1);
+  NSBOOT_FUZZ_CHECK(Count(p, StepKind::kReplyPids) == 1);
+  NSBOOT_FUZZ_CHECK(Count(p, StepKind::kReleaseInit) == 1);
+  NSBOOT_FUZZ_CHECK(Count(p, StepKind::kAwaitInit) == 1);
+  NSBOOT_FUZZ_CHECK(p.back().kind == StepKind::kParentDone);
+  NSBOOT_FUZZ_CHECK(IndexOfKind(f, StepKind::kAwaitRelease) == 1);
+  NSBOOT_FUZZ_CHECK(Count(f, StepKind::kAwaitRelease) == 1);
+  NSBOOT_FUZZ_CHECK(f.back().kind == (options.finish == FinishMode::kExec
+                                          ? StepKind::kFinishExec
+                                          : StepKind::kFinishReturn));
+  NSBOOT_FUZZ_CHECK(plan.reply_pidfds == request.options().reply_pidfds());
+}
+
 }  // namespace
 
 void CheckPlanMatchesRequest(const v1::BootstrapRequest& request,
                              const PlanOptions& options, const Plan& plan) {
+  if (plan.processes == 2) {
+    CheckTwoProcessPlan(request, options, plan);
+    // The same request with three processes must be a valid plan too (the
+    // two-process one is its equivalent).
+    PlanOptions three = options;
+    three.two_processes = false;
+    const absl::StatusOr<Plan> full = executor::MakePlan(request, three);
+    NSBOOT_FUZZ_CHECK_MSG(full.ok(), "%s", full.status().ToString().c_str());
+    NSBOOT_FUZZ_CHECK(full->processes == 3);
+    CheckPlanMatchesRequest(request, three, *full);
+    return;
+  }
+  NSBOOT_FUZZ_CHECK(plan.processes == 3);
   const bool runc = options.protocol != ReplyProtocol::kNative;
   NSBOOT_FUZZ_CHECK(plan.protocol == options.protocol);
   NSBOOT_FUZZ_CHECK(plan.finish == options.finish);

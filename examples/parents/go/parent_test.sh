@@ -37,11 +37,11 @@ for dialect in runc-1.1 runc-1.2; do
     run -mode=netlink -dialect="${dialect}" -create=mnt,uts,ipc,pid,net -oom-score-adj=5 -- "${host}"
 done
 expect "native" 0 '^reply: ready, schema versions \[1\]$' \
-  '^reply: pids stage1=[0-9]+ stage2=[0-9]+ pidfds=2$' '^  ns NAMESPACE_NET inode [0-9]+$' \
-  '^main\(\): pid=1$' '^exit: program 0, stages \[0 0\]$' '^ok$' -- \
+  '^reply: pids stage1=0 stage2=[0-9]+ pidfds=1$' '^  ns NAMESPACE_NET inode [0-9]+$' \
+  '^main\(\): pid=1$' '^exit: program 0, stages \[0\]$' '^ok$' -- \
   run -mode=native -create=mnt,uts,ipc,pid,net -- "${host}"
 expect "native error" 1 \
-  '^error: stage CHILD, step STEP_OPEN_NAMESPACE, errno 2, code 5: open net namespace /nonexistent/ns/net: No such file or directory$' -- \
+  '^error: stage PARENT, step STEP_OPEN_NAMESPACE, errno 2, code 5: open net namespace /nonexistent/ns/net: No such file or directory$' -- \
   run -mode=native -join=net:/nonexistent/ns/net -- "${host}"
 expect "netlink error" 1 \
   '^log: fatal CHILD\[[0-9]+\]: open net namespace /nonexistent/ns/net' \

@@ -50,7 +50,10 @@ class ParentTest(unittest.TestCase):
         self.assertEqual(result.replies[0].WhichOneof("reply"), "ready")
         pids = result.replies[-1].pids
         self.assertTrue(pids.pidfds_attached)
-        self.assertEqual(len(result.pidfds), 2)
+        # Native without a time namespace: two processes, no stage 1.
+        self.assertEqual(pids.stage1_pid, 0)
+        self.assertEqual(len(result.pidfds), 1)
+        self.assertEqual(result.stage_exit_statuses, [0])
         for fd in result.pidfds:
             os.close(fd)
         report = result.report()
@@ -68,7 +71,8 @@ class ParentTest(unittest.TestCase):
         self.assertFalse(result.ok)
         e = result.error
         self.assertIsInstance(e, pb.Error)
-        self.assertEqual(e.stage, pb.STAGE_CHILD)
+        # Two processes: stage 0 joins, so the failure is its own.
+        self.assertEqual(e.stage, pb.STAGE_PARENT)
         self.assertEqual(e.step, pb.STEP_OPEN_NAMESPACE)
         self.assertEqual(e.errno_value, errno.ENOENT)
         self.assertEqual(e.code, 5)  # NOT_FOUND
@@ -113,7 +117,7 @@ class ParentTest(unittest.TestCase):
              "--join=net:/nonexistent/ns/net", HOST],
             capture_output=True, text=True)
         self.assertEqual(out.returncode, 1)
-        self.assertIn("error: stage CHILD, step STEP_OPEN_NAMESPACE, errno 2, "
+        self.assertIn("error: stage PARENT, step STEP_OPEN_NAMESPACE, errno 2, "
                       "code 5: open net namespace /nonexistent/ns/net: No such "
                       "file or directory", out.stdout)
 

@@ -63,7 +63,7 @@ def cmd_run(args):
             elif kind == "pids":
                 print("reply: pids stage1=%d stage2=%d pidfds=%d" % (
                     r.pids.stage1_pid, r.pids.stage2_pid, len(result.pidfds)))
-                for fd in result.pidfds:  # pidfds of stage 1 and 2
+                for fd in result.pidfds:  # pidfds of the stages (1 and 2, or 2)
                     os.close(fd)
                 for ns in r.pids.namespaces:
                     print("  ns %s inode %d" % (
