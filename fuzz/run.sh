@@ -68,7 +68,7 @@ bytes=$(du -sb "fuzz/corpus/$target" | cut -f1)
 crashes=$(find "$dir/artifacts" -type f | wc -l)
 echo "target:   $target"
 echo "time:     ${real}s wall, $(awk "BEGIN {print $user + $sys}")s CPU"
-echo "execs:    $execs (${rate} exec/s)"
+echo "execs:    $execs (${rate} exec/s wall, $(awk "BEGIN {c = $user + $sys; printf \"%d\", c > 0 ? $execs / c : 0}") per CPU second)"
 echo "coverage: $(echo "$last" | grep -oE 'cov: [0-9]+ ft: [0-9]+' || echo '?') (cov = edges, ft = features)"
 echo "corpus:   $files files, $bytes bytes in fuzz/corpus/$target"
 echo "crashes:  $crashes in $dir/artifacts"
