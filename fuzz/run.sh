@@ -68,7 +68,7 @@ bytes=$(du -sb "fuzz/corpus/$target" | cut -f1)
 crashes=$(find "$dir/artifacts" -type f | wc -l)
 echo "target:   $target"
 echo "time:     ${real}s wall, $(awk "BEGIN {print $user + $sys}")s CPU"
-per_cpu=$(awk -v e="$execs" -v u="$user" -v s="$sys" 'BEGIN {c = u + s; printf "%d", c > 0 ? e / c : 0}')
+per_cpu=$(awk -v e="$execs" -v u="$user" -v s="$sys" 'BEGIN {c = u + s; printf "%d", (c > 0 ? e / c : 0)}')
 echo "execs:    $execs (${rate} exec/s wall, ${per_cpu} per CPU second)"
 echo "coverage: $(echo "$last" | grep -oE 'cov: [0-9]+ ft: [0-9]+' || echo '?') (cov = edges, ft = features)"
 echo "corpus:   $files files, $bytes bytes in fuzz/corpus/$target"
