@@ -165,6 +165,22 @@ const char* TargetDescription(const JoinTarget& target, char* buf,
   return buf;
 }
 
+// Opens what setns(2) takes for a join target: the namespace file, a pidfd
+// of the pid, or the pidfd the parent passed. Raw: an fd or -errno.
+int OpenJoinTarget(const JoinTarget& target) {
+  switch (target.kind) {
+    case JoinTarget::Kind::kPath: {
+      const int fd = open(target.path.c_str(), O_RDONLY | O_CLOEXEC);
+      return fd >= 0 ? fd : -errno;
+    }
+    case JoinTarget::Kind::kPid:
+      return sys::PidfdOpen(target.pid);
+    case JoinTarget::Kind::kPidfd:
+      return target.fd;
+  }
+  return -EINVAL;
+}
+
 void SetsOrFail(Ctx& ctx, int sock, v1::Stage stage, const PlanStep& step,
                 int rc, const char* what) {
   if (rc < 0) StageFailSimple(ctx, sock, stage, step, -rc, what);
@@ -286,19 +302,7 @@ void RunChild(Ctx& ctx) {
         }
         for (size_t i = 0; i < plan.join_targets.size(); ++i) {
           const JoinTarget& target = plan.join_targets[i];
-          int fd = -1;
-          switch (target.kind) {
-            case JoinTarget::Kind::kPath:
-              fd = open(target.path.c_str(), O_RDONLY | O_CLOEXEC);
-              if (fd < 0) fd = -errno;
-              break;
-            case JoinTarget::Kind::kPid:
-              fd = sys::PidfdOpen(target.pid);
-              break;
-            case JoinTarget::Kind::kPidfd:
-              fd = target.fd;
-              break;
-          }
+          const int fd = OpenJoinTarget(target);
           if (fd < 0) {
             sys::Text text;
             text.Add("open ").Add(
@@ -795,19 +799,7 @@ absl::Status ParentOpenNamespaces(Ctx& ctx, const PlanStep& step) {
   }
   for (size_t i = 0; i < plan.join_targets.size(); ++i) {
     const JoinTarget& target = plan.join_targets[i];
-    int fd = -1;
-    switch (target.kind) {
-      case JoinTarget::Kind::kPath:
-        fd = open(target.path.c_str(), O_RDONLY | O_CLOEXEC);
-        if (fd < 0) fd = -errno;
-        break;
-      case JoinTarget::Kind::kPid:
-        fd = sys::PidfdOpen(target.pid);
-        break;
-      case JoinTarget::Kind::kPidfd:
-        fd = target.fd;
-        break;
-    }
+    const int fd = OpenJoinTarget(target);
     if (fd < 0) {
       char what[160];
       return ParentFailHere(
