@@ -42,7 +42,7 @@ BAZEL=(bazel --output_base="$OUTPUT_BASE")
 "${BAZEL[@]}" build -c opt --symlink_prefix=/ \
   //bench:roundtrip //bench:floor_host //bench:bare_host //bench:nsboot_host \
   //bench:nsboot_host_static //bench:runc_nsexec_host //bench:rss_launcher \
-  //bench:codec_bench //cli:nsboot >&2
+  //bench:codec_bench //cli:nsboot_static >&2
 BIN=$("${BAZEL[@]}" info -c opt bazel-bin 2>/dev/null)
 
 HOSTS=(
@@ -51,7 +51,7 @@ HOSTS=(
   --nsboot_host_dynamic="$BIN/bench/nsboot_host.bin"
   --bare_host="$BIN/bench/bare_host.bin"
   --runc_host="$BIN/bench/runc_nsexec_host.bin"
-  --nsboot="$BIN/cli/nsboot"
+  --nsboot="$BIN/cli/nsboot-static"
   --true=/bin/true
 )
 RT="$BIN/bench/roundtrip"

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The static release binary works and loads no C++ shared library.
+set -euo pipefail
+nsboot="$1"
+"$nsboot" --version | grep -q "^schema versions: 1$"
+ldd "$nsboot" > "${TEST_TMPDIR:-/tmp}/ldd.txt"
+cxx_libs='libprotobuf|libabsl|libstdc\+\+'
+# Under --config=asan the sanitizer runtimes bring libstdc++ back in.
+ldd "$nsboot" | grep -q libasan && cxx_libs='libprotobuf|libabsl'
+if grep -E "$cxx_libs" "${TEST_TMPDIR:-/tmp}/ldd.txt"; then
+  echo "nsboot_static_test: loads C++ shared libraries" >&2
+  exit 1
+fi
+if [ "$(id -u)" = 0 ]; then
+  out=$("$nsboot" run -- /bin/sh -c 'echo $$; id -u')
+  [ "$out" = "$(printf '1\n0')" ] || { echo "unexpected: $out" >&2; exit 1; }
+  "$nsboot" run -- /bin/sh -c 'exit 9' && exit 1 || [ $? = 9 ]
+else
+  echo "nsboot_static_test: not root, skipping the run checks"
+fi
+echo "nsboot_static_test: ok ($(wc -l < "${TEST_TMPDIR:-/tmp}/ldd.txt") shared objects)"
