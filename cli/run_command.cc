@@ -1,7 +1,6 @@
 #include "cli/run_command.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -19,16 +18,11 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "cli/exit_codes.h"
-#include "codec/frame.h"
 #include "codec/netlink.h"
-#include "codec/reader.h"
 #include "codec/reply_reader.h"
-#include "codec/validate.h"
 #include "embed/frame_reply_sink.h"
 #include "executor/plan.h"
 #include "executor/run.h"
-#include "google/protobuf/text_format.h"
-#include "google/protobuf/util/json_util.h"
 
 namespace nsboot {
 namespace cli {
@@ -89,45 +83,6 @@ std::string ResolveCommand(const std::string& cmd, int* code, int* err) {
         absl::StrCat(dir.empty() ? "." : dir, "/", cmd);
     if (runnable(candidate)) return candidate;
   }
-  return "";
-}
-
-// Loads --config: wire bytes (detected), JSON (starts with '{'), or text.
-std::string LoadConfig(const std::string& file, v1::BootstrapRequest* request,
-                       int* code) {
-  int fd = open(file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    *code = kExitNoInput;
-    return absl::StrCat(file, ": ", strerror(errno));
-  }
-  std::string data;
-  char buf[65536];
-  ssize_t n;
-  while ((n = read(fd, buf, sizeof(buf))) > 0 && data.size() < (8u << 20)) {
-    data.append(buf, n);
-  }
-  close(fd);
-  *code = kExitDataErr;
-  absl::StatusOr<v1::BootstrapRequest> decoded;
-  auto encoding = codec::DetectEncoding(data);
-  if (encoding.ok()) {
-    decoded = *encoding == codec::Encoding::kFrame
-                  ? codec::DecodeRequestFrame(data)
-                  : codec::DecodeNetlink(data, codec::RuncDialect::kRunc12);
-    if (!decoded.ok()) return absl::StrCat(file, ": ", decoded.status().message());
-    *request = *decoded;
-    request->clear_netlink_layout();
-    return "";
-  }
-  size_t first = data.find_first_not_of(" \t\r\n");
-  if (first != std::string::npos && data[first] == '{') {
-    auto status = google::protobuf::util::JsonStringToMessage(data, request);
-    if (!status.ok()) return absl::StrCat(file, ": ", status.ToString());
-  } else if (!google::protobuf::TextFormat::ParseFromString(data, request)) {
-    return absl::StrCat(file, ": not a valid text-proto BootstrapRequest");
-  }
-  absl::Status valid = codec::ValidateRequest(*request);
-  if (!valid.ok()) return absl::StrCat(file, ": ", valid.message());
   return "";
 }
 
@@ -265,12 +220,15 @@ int RunRun(const std::vector<std::string>& args, CommandIo io) {
 
   v1::BootstrapRequest request;
   if (!config.empty()) {
+    // A netlink config is read as runc 1.2 (attribute 27290 = time offsets).
+    LoadedRequest loaded;
     int code;
-    std::string error = LoadConfig(config, &request, &code);
-    if (!error.empty()) {
-      io.err << "nsboot run: " << error << "\n";
+    if (!LoadRequestFile(config, "auto", codec::RuncDialect::kRunc12,
+                         "nsboot run", io, &loaded, &code)) {
       return code;
     }
+    request = std::move(loaded.request);
+    request.clear_netlink_layout();
   } else if (join_pid == 0) {
     request = DefaultRunRequest(getuid(), getgid());
   }

@@ -206,8 +206,10 @@ bool ReadOne(const WireFlags& f, CommandIo io, codec::ReadResult* result,
   return ok;
 }
 
-bool ReadText(const WireFlags& f, CommandIo io, std::string* text,
+bool ReadText(const std::string& file, CommandIo io, std::string* text,
               int* exit_code) {
+  WireFlags f;
+  f.file = file;
   bool owned;
   int fd = OpenInput(f, io, &owned);
   if (fd < 0) {
@@ -268,6 +270,45 @@ std::string ParseTextRequest(const std::string& text, bool json,
 }
 
 }  // namespace
+
+bool LoadRequestFile(const std::string& file, const std::string& format,
+                     codec::RuncDialect dialect, const char* who, CommandIo io,
+                     LoadedRequest* out, int* exit_code) {
+  std::string input;
+  if (!ReadText(file, io, &input, exit_code)) return false;
+  *exit_code = kExitDataErr;
+  auto fail = [&](absl::string_view reason) {
+    io.err << who << ": " << file << ": " << reason << "\n";
+    return false;
+  };
+  absl::StatusOr<codec::Encoding> encoding =
+      format == "text" ? absl::InvalidArgumentError("text")
+                       : codec::DetectEncoding(input);
+  if (format == "netlink" || format == "proto") {
+    if (!encoding.ok() ||
+        (*encoding == codec::Encoding::kNetlink) != (format == "netlink")) {
+      return fail(format == "netlink" ? "offset 0: not a runc netlink message"
+                                      : "offset 0: not an nsboot frame");
+    }
+  }
+  absl::StatusOr<v1::BootstrapRequest> request;
+  if (encoding.ok()) {
+    out->netlink = *encoding == codec::Encoding::kNetlink;
+    request = out->netlink ? codec::DecodeNetlink(input, dialect)
+                           : codec::DecodeRequestFrame(input);
+  } else {
+    const size_t first = input.find_first_not_of(" \t\r\n");
+    const bool json = first != std::string::npos && input[first] == '{';
+    request.emplace();
+    std::string error = ParseTextRequest(input, json, &*request);
+    if (!error.empty()) return fail(error);
+    absl::Status valid = codec::ValidateRequest(*request);
+    if (!valid.ok()) request = valid;
+  }
+  if (!request.ok()) return fail(request.status().message());
+  out->request = *std::move(request);
+  return true;
+}
 
 int RunDecode(const std::vector<std::string>& args, CommandIo io) {
   WireFlags f;
@@ -338,7 +379,7 @@ int RunEncode(const std::vector<std::string>& args, CommandIo io) {
   }
   std::string text;
   int code;
-  if (!ReadText(f, io, &text, &code)) return code;
+  if (!ReadText(f.file, io, &text, &code)) return code;
   v1::BootstrapRequest request;
   std::string error = ParseTextRequest(text, f.json, &request);
   if (!error.empty()) {
@@ -372,48 +413,16 @@ int RunPlan(const std::vector<std::string>& args, CommandIo io) {
     io.out << kPlanHelp;
     return kExitOk;
   }
-  std::string input;
+  LoadedRequest loaded;
   int code;
-  if (!ReadText(f, io, &input, &code)) return code;
-
-  // Wire bytes when the first 8 bytes say so (or --format says so), else a
-  // text-proto request.
-  absl::StatusOr<codec::Encoding> encoding =
-      f.format == "text" ? absl::InvalidArgumentError("text")
-                         : codec::DetectEncoding(input);
-  if (f.format == "netlink" || f.format == "proto") {
-    if (!encoding.ok() ||
-        (*encoding == codec::Encoding::kNetlink) != (f.format == "netlink")) {
-      io.err << "nsboot plan: " << f.file << ": offset 0: not a "
-             << (f.format == "netlink" ? "runc netlink message"
-                                       : "nsboot frame")
-             << "\n";
-      return kExitDataErr;
-    }
+  if (!LoadRequestFile(f.file, f.format, f.dialect, "nsboot plan", io,
+                       &loaded, &code)) {
+    return code;
   }
-  absl::StatusOr<v1::BootstrapRequest> request;
-  if (encoding.ok() && *encoding == codec::Encoding::kNetlink) {
-    request = codec::DecodeNetlink(input, f.dialect);
-  } else if (encoding.ok()) {
-    request = codec::DecodeRequestFrame(input);
-  } else {
-    request.emplace();
-    std::string error = ParseTextRequest(input, false, &*request);
-    if (!error.empty()) {
-      io.err << "nsboot plan: " << f.file << ": " << error << "\n";
-      return kExitDataErr;
-    }
-    absl::Status valid = codec::ValidateRequest(*request);
-    if (!valid.ok()) request = valid;
-  }
-  if (!request.ok()) {
-    io.err << "nsboot plan: " << f.file << ": " << request.status().message()
-           << "\n";
-    return kExitDataErr;
-  }
+  const v1::BootstrapRequest* request = &loaded.request;
 
   executor::PlanOptions options;
-  const bool netlink = encoding.ok() && *encoding == codec::Encoding::kNetlink;
+  const bool netlink = loaded.netlink;
   std::string protocol = f.protocol;
   if (protocol.empty()) {
     protocol = !netlink ? "native"

@@ -9,6 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "codec/netlink.h"
+#include "proto/nsboot/v1/bootstrap.pb.h"
+
 namespace nsboot {
 namespace cli {
 
@@ -38,6 +41,20 @@ int RunValidate(const std::vector<std::string>& args, CommandIo io);
 // Decodes a request (wire bytes, or a text proto) and prints the executor's
 // plan for it: every step of every stage, in order. Nothing is executed.
 int RunPlan(const std::vector<std::string>& args, CommandIo io);
+
+// Loads one request from `file` ("-": io.stdin_fd), at most 8 MiB: wire
+// bytes when the first 8 bytes say so (netlink in `dialect`), else a text
+// proto, or JSON when the first non-blank byte is '{'. `format` ("auto",
+// "netlink", "proto" or "text") restricts what is accepted. The request is
+// validated. On failure writes one line, "<who>: <file>: <reason>", to
+// io.err and returns false with the exit status in *exit_code.
+struct LoadedRequest {
+  v1::BootstrapRequest request;
+  bool netlink = false;  // it came as runc's netlink message
+};
+bool LoadRequestFile(const std::string& file, const std::string& format,
+                     codec::RuncDialect dialect, const char* who, CommandIo io,
+                     LoadedRequest* out, int* exit_code);
 
 extern const char kDecodeHelp[];
 extern const char kEncodeHelp[];

@@ -263,3 +263,42 @@ TEST(PlanCommandTest, UsageErrors) {
 }  // namespace
 }  // namespace cli
 }  // namespace nsboot
+
+namespace nsboot {
+namespace cli {
+namespace {
+
+// plan and run --config share LoadRequestFile: JSON is detected by its '{'.
+TEST(LoadRequestFileTest, TextJsonAndWireBytes) {
+  std::ostringstream out, err;
+  CommandIo io{-1, out, err};
+  LoadedRequest loaded;
+  int code = 0;
+  const std::string json = WriteTemp("load.json", " {\"oomScoreAdj\": 5}");
+  ASSERT_TRUE(LoadRequestFile(json, "auto", codec::RuncDialect::kRunc12, "t",
+                              io, &loaded, &code))
+      << err.str();
+  EXPECT_EQ(loaded.request.oom_score_adj(), 5);
+  EXPECT_FALSE(loaded.netlink);
+  ASSERT_TRUE(LoadRequestFile("tests/vectors/run_basic.netlink.bin", "auto",
+                              codec::RuncDialect::kRunc11, "t", io, &loaded,
+                              &code));
+  EXPECT_TRUE(loaded.netlink);
+  // Invalid content: one line, prefixed, exit 65; a missing file is 66.
+  const std::string bad = WriteTemp("load.textproto", "oom_score_adj: 5000\n");
+  EXPECT_FALSE(LoadRequestFile(bad, "auto", codec::RuncDialect::kRunc12,
+                               "nsboot x", io, &loaded, &code));
+  EXPECT_EQ(code, kExitDataErr);
+  EXPECT_THAT(err.str(), StartsWith("nsboot x: " + bad + ": oom_score_adj"));
+  EXPECT_FALSE(LoadRequestFile("/nonexistent", "auto",
+                               codec::RuncDialect::kRunc12, "t", io, &loaded,
+                               &code));
+  EXPECT_EQ(code, kExitNoInput);
+  EXPECT_FALSE(LoadRequestFile(json, "netlink", codec::RuncDialect::kRunc12,
+                               "t", io, &loaded, &code));
+  EXPECT_EQ(code, kExitDataErr);
+}
+
+}  // namespace
+}  // namespace cli
+}  // namespace nsboot
