@@ -12,7 +12,11 @@
 // which must reap them (as runc's parent does). In a two-process plan
 // (Plan::processes == 2) there is no stage 1: stage 0 joins namespaces
 // itself and clones stage 2. Run must be called in a single-threaded
-// process.
+// process, and that process is spent when Run returns in it: it may have
+// joined namespaces, gone non-dumpable or lost its parent-death signal, so
+// it exits (0 for kParentDone, 1 on error) rather than carry on. Embedders
+// that want to carry on fork first and call Run in the child, as
+// `nsboot run` does.
 //
 // Failures: every failure, in any stage, ends as exactly one Error reply sent
 // by stage 0 (stage, step, errno, message), after stage 0 has SIGKILLed the
@@ -51,7 +55,7 @@ struct RunOptions {
 
 enum class RunOutcome {
   // In stage 0: stage 2 finished its part (returned or exec'd). The caller
-  // should exit 0 (runc's parent waits for that exit).
+  // must exit 0 (runc's parent waits for that exit).
   kParentDone,
   // In the final process (FinishMode::kReturn): continue into main().
   kFinalProcess,
