@@ -175,6 +175,23 @@ struct BootstrapReply {
   Error error;      // Kind::kError
 };
 
+// The enumerator's name ("NAMESPACE_MOUNT", "STEP_SETNS"), as the generated
+// *_Name functions return it; nullptr for a value the schema does not
+// declare (open enums carry any int32). For code that must not call
+// generated functions; plain_test compares them with the generated ones.
+const char* EnumName(Namespace value);
+const char* EnumName(SetgroupsPolicy value);
+const char* EnumName(TimeClock value);
+const char* EnumName(LogLevel value);
+const char* EnumName(Stage value);
+const char* EnumName(Step value);
+
+// Declared by the schema (what the generated *_IsValid says).
+template <typename Enum>
+bool IsDeclared(Enum value) {
+  return EnumName(value) != nullptr;
+}
+
 }  // namespace plain
 }  // namespace v1
 }  // namespace nsboot
