@@ -7,7 +7,7 @@
 
 #include "absl/status/status.h"
 #include "executor/reply_sink.h"
-#include "proto/nsboot/v1/bootstrap.pb.h"
+#include "proto/nsboot/v1/plain.h"
 
 namespace nsboot {
 namespace embed {
@@ -16,7 +16,7 @@ class FrameReplySink : public executor::ReplySink {
  public:
   // `fd` is borrowed.
   explicit FrameReplySink(int fd) : fd_(fd) {}
-  absl::Status Send(const v1::BootstrapReply& reply,
+  absl::Status Send(const v1::plain::BootstrapReply& reply,
                     const executor::Attachments& attachments) override;
 
  private:

@@ -12,6 +12,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
+#include "absl/strings/strip.h"
 #include "common/status_macros.h"
 
 namespace nsboot {
@@ -47,39 +48,38 @@ std::string QuoteBytes(absl::string_view bytes) {
 
 // Checks one id map and renders it as /proc/PID/{uid,gid}_map text and as
 // newuidmap/newgidmap arguments.
-absl::Status RenderMap(
-    absl::string_view field,
-    const google::protobuf::RepeatedPtrField<v1::IdMapping>& mappings,
-    std::string* text, std::vector<std::string>* helper_args,
-    bool* maps_zero) {
-  if (mappings.size() > kMaxMapLines) {
+absl::Status RenderMap(absl::string_view field,
+                       const std::vector<v1::plain::IdMapping>& mappings,
+                       std::string* text,
+                       std::vector<std::string>* helper_args,
+                       bool* maps_zero) {
+  if (mappings.size() > size_t{kMaxMapLines}) {
     return Invalid(field, absl::StrCat(mappings.size(),
                                        " lines, the kernel takes at most ",
                                        kMaxMapLines));
   }
   *maps_zero = false;
-  for (int i = 0; i < mappings.size(); ++i) {
-    const v1::IdMapping& m = mappings[i];
+  for (size_t i = 0; i < mappings.size(); ++i) {
+    const v1::plain::IdMapping& m = mappings[i];
     const std::string name = absl::StrCat(field, "[", i, "]");
-    if (m.size() == 0) return Invalid(name, "size is 0");
-    if (uint64_t{m.container_id()} + m.size() > (uint64_t{1} << 32)) {
+    if (m.size == 0) return Invalid(name, "size is 0");
+    if (uint64_t{m.container_id} + m.size > (uint64_t{1} << 32)) {
       return Invalid(name, "container_id + size wraps past 2^32");
     }
-    if (uint64_t{m.host_id()} + m.size() > (uint64_t{1} << 32)) {
+    if (uint64_t{m.host_id} + m.size > (uint64_t{1} << 32)) {
       return Invalid(name, "host_id + size wraps past 2^32");
     }
-    if (m.container_id() == 0) *maps_zero = true;
-    absl::StrAppend(text, m.container_id(), " ", m.host_id(), " ", m.size(),
-                    "\n");
-    helper_args->push_back(absl::StrCat(m.container_id()));
-    helper_args->push_back(absl::StrCat(m.host_id()));
-    helper_args->push_back(absl::StrCat(m.size()));
+    if (m.container_id == 0) *maps_zero = true;
+    absl::StrAppend(text, m.container_id, " ", m.host_id, " ", m.size, "\n");
+    helper_args->push_back(absl::StrCat(m.container_id));
+    helper_args->push_back(absl::StrCat(m.host_id));
+    helper_args->push_back(absl::StrCat(m.size));
   }
   return absl::OkStatus();
 }
 
 absl::Status CheckHelper(absl::string_view field, absl::string_view helper,
-                         int mappings, absl::string_view mappings_field) {
+                         size_t mappings, absl::string_view mappings_field) {
   if (helper.empty()) return absl::OkStatus();
   if (mappings == 0) {
     return Invalid(field, absl::StrCat("set, but ", mappings_field,
@@ -110,11 +110,11 @@ struct Facts {
   int final_signal = 0;
 };
 
-absl::Status CheckNamespaces(const v1::BootstrapRequest& request,
+absl::Status CheckNamespaces(const v1::plain::BootstrapRequest& request,
                              const PlanOptions& options, Facts* facts) {
-  for (int i = 0; i < request.create_namespaces_size(); ++i) {
+  for (size_t i = 0; i < request.create_namespaces.size(); ++i) {
     const std::string field = absl::StrCat("create_namespaces[", i, "]");
-    const v1::Namespace type = request.create_namespaces(i);
+    const v1::Namespace type = request.create_namespaces[i];
     if (!ValidNamespace(type)) {
       return Invalid(field, absl::StrCat("unknown namespace ",
                                          static_cast<int>(type)));
@@ -131,10 +131,10 @@ absl::Status CheckNamespaces(const v1::BootstrapRequest& request,
   }
 
   uint32_t joined = 0;
-  for (int i = 0; i < request.join_namespaces_size(); ++i) {
+  for (size_t i = 0; i < request.join_namespaces.size(); ++i) {
     const std::string field = absl::StrCat("join_namespaces[", i, "]");
-    const v1::NamespaceJoin& join = request.join_namespaces(i);
-    const v1::Namespace type = join.type();
+    const v1::plain::NamespaceJoin& join = request.join_namespaces[i];
+    const v1::Namespace type = join.type;
     if (!ValidNamespace(type)) {
       return Invalid(field + ".type",
                      absl::StrCat("unknown namespace ", static_cast<int>(type)));
@@ -154,9 +154,9 @@ absl::Status CheckNamespaces(const v1::BootstrapRequest& request,
     joined |= flag;
 
     JoinTarget* target = nullptr;
-    switch (join.target_case()) {
-      case v1::NamespaceJoin::kPath: {
-        const std::string& path = join.path();
+    switch (join.target) {
+      case v1::plain::NamespaceJoin::Target::kPath: {
+        const std::string& path = join.path;
         if (path.empty() || path.front() != '/') {
           return Invalid(field + ".path", "not an absolute path");
         }
@@ -169,10 +169,11 @@ absl::Status CheckNamespaces(const v1::BootstrapRequest& request,
         target->path = path;
         break;
       }
-      case v1::NamespaceJoin::kPid:
-      case v1::NamespaceJoin::kPidfd: {
-        const bool by_pid = join.target_case() == v1::NamespaceJoin::kPid;
-        const int32_t value = by_pid ? join.pid() : join.pidfd();
+      case v1::plain::NamespaceJoin::Target::kPid:
+      case v1::plain::NamespaceJoin::Target::kPidfd: {
+        const bool by_pid =
+            join.target == v1::plain::NamespaceJoin::Target::kPid;
+        const int32_t value = by_pid ? join.pid : join.pidfd;
         if (by_pid && value <= 0) {
           return Invalid(field + ".pid", "not a pid");
         }
@@ -199,8 +200,12 @@ absl::Status CheckNamespaces(const v1::BootstrapRequest& request,
         }
         break;
       }
-      case v1::NamespaceJoin::TARGET_NOT_SET:
+      case v1::plain::NamespaceJoin::Target::kNone:
         return Invalid(field, "no path, pid or pidfd");
+    }
+    if (target == nullptr) {
+      return Invalid(field, absl::StrCat("unknown target kind ",
+                                         static_cast<int>(join.target)));
     }
     target->types.push_back(type);
     target->clone_flags |= flag;
@@ -215,7 +220,7 @@ absl::Status CheckNamespaces(const v1::BootstrapRequest& request,
   return absl::OkStatus();
 }
 
-absl::Status CheckUser(const v1::BootstrapRequest& request,
+absl::Status CheckUser(const v1::plain::BootstrapRequest& request,
                        const PlanOptions& options, Facts* facts) {
   const bool create_user = facts->create_flags & kCloneNewUser;
   const char* why_not =
@@ -224,30 +229,32 @@ absl::Status CheckUser(const v1::BootstrapRequest& request,
             "are already written)"
           : "set, but NAMESPACE_USER is not in create_namespaces";
   if (!create_user) {
-    if (request.uid_mappings_size() > 0) return Invalid("uid_mappings", why_not);
-    if (request.gid_mappings_size() > 0) return Invalid("gid_mappings", why_not);
-    if (request.setgroups() != v1::SETGROUPS_UNSPECIFIED) {
+    if (!request.uid_mappings.empty()) return Invalid("uid_mappings", why_not);
+    if (!request.gid_mappings.empty()) return Invalid("gid_mappings", why_not);
+    if (request.setgroups != v1::SETGROUPS_UNSPECIFIED) {
       return Invalid("setgroups", "only applies to a new user namespace");
     }
   }
-  NSBOOT_RETURN_IF_ERROR(RenderMap("uid_mappings", request.uid_mappings(),
+  NSBOOT_RETURN_IF_ERROR(RenderMap("uid_mappings", request.uid_mappings,
                                    &facts->uid_map, &facts->uid_args,
                                    &facts->uid_zero));
-  NSBOOT_RETURN_IF_ERROR(RenderMap("gid_mappings", request.gid_mappings(),
+  NSBOOT_RETURN_IF_ERROR(RenderMap("gid_mappings", request.gid_mappings,
                                    &facts->gid_map, &facts->gid_args,
                                    &facts->gid_zero));
-  NSBOOT_RETURN_IF_ERROR(CheckHelper("uidmap_helper", request.uidmap_helper(),
-                                     request.uid_mappings_size(),
+  NSBOOT_RETURN_IF_ERROR(CheckHelper("uidmap_helper", request.uidmap_helper,
+                                     request.uid_mappings.size(),
                                      "uid_mappings"));
-  NSBOOT_RETURN_IF_ERROR(CheckHelper("gidmap_helper", request.gidmap_helper(),
-                                     request.gid_mappings_size(),
+  NSBOOT_RETURN_IF_ERROR(CheckHelper("gidmap_helper", request.gidmap_helper,
+                                     request.gid_mappings.size(),
                                      "gid_mappings"));
-  switch (request.setgroups()) {
+  // Absent reads as false, as the generated accessor.
+  const bool rootless_euid = request.rootless_euid.value_or(false);
+  switch (request.setgroups) {
     case v1::SETGROUPS_UNSPECIFIED:
-      facts->deny_setgroups = create_user && request.rootless_euid();
+      facts->deny_setgroups = create_user && rootless_euid;
       break;
     case v1::SETGROUPS_ALLOW:
-      facts->drop_groups = !request.rootless_euid();
+      facts->drop_groups = !rootless_euid;
       break;
     case v1::SETGROUPS_DENY:
       facts->deny_setgroups = true;
@@ -255,7 +262,7 @@ absl::Status CheckUser(const v1::BootstrapRequest& request,
     default:
       return Invalid("setgroups",
                      absl::StrCat("unknown policy ",
-                                  static_cast<int>(request.setgroups())));
+                                  static_cast<int>(request.setgroups)));
   }
   if (create_user && options.protocol != ReplyProtocol::kNative) {
     // runc's stage 2 always does setuid(0) and setgid(0); runc's config
@@ -274,9 +281,9 @@ absl::Status CheckUser(const v1::BootstrapRequest& request,
   return absl::OkStatus();
 }
 
-absl::Status CheckTime(const v1::BootstrapRequest& request,
+absl::Status CheckTime(const v1::plain::BootstrapRequest& request,
                        const PlanOptions& options, Facts* facts) {
-  if (request.time_offsets_size() == 0) return absl::OkStatus();
+  if (request.time_offsets.empty()) return absl::OkStatus();
   if (options.protocol == ReplyProtocol::kRunc11) {
     return Invalid("time_offsets",
                    "not part of the runc 1.1 protocol (its attribute 27290 is "
@@ -292,11 +299,11 @@ absl::Status CheckTime(const v1::BootstrapRequest& request,
                    "set, but NAMESPACE_TIME is not in create_namespaces");
   }
   bool seen[3] = {false, false, false};
-  for (int i = 0; i < request.time_offsets_size(); ++i) {
+  for (size_t i = 0; i < request.time_offsets.size(); ++i) {
     const std::string field = absl::StrCat("time_offsets[", i, "]");
-    const v1::TimeOffset& offset = request.time_offsets(i);
+    const v1::plain::TimeOffset& offset = request.time_offsets[i];
     const char* clock = nullptr;
-    switch (offset.clock()) {
+    switch (offset.clock) {
       case v1::TIME_CLOCK_MONOTONIC:
         clock = "monotonic";
         break;
@@ -306,24 +313,24 @@ absl::Status CheckTime(const v1::BootstrapRequest& request,
       default:
         return Invalid(field + ".clock",
                        absl::StrCat("unknown clock ",
-                                    static_cast<int>(offset.clock())));
+                                    static_cast<int>(offset.clock)));
     }
-    if (seen[offset.clock()]) {
+    if (seen[offset.clock]) {
       return Invalid(field + ".clock", absl::StrCat(clock, " is set twice"));
     }
-    seen[offset.clock()] = true;
-    if (offset.nanoseconds() < 0 || offset.nanoseconds() >= 1000000000) {
+    seen[offset.clock] = true;
+    if (offset.nanoseconds < 0 || offset.nanoseconds >= 1000000000) {
       return Invalid(field + ".nanoseconds", "not in [0, 999999999]");
     }
-    absl::StrAppend(&facts->time_offsets, clock, " ", offset.seconds(), " ",
-                    offset.nanoseconds(), "\n");
+    absl::StrAppend(&facts->time_offsets, clock, " ", offset.seconds, " ",
+                    offset.nanoseconds, "\n");
   }
   return absl::OkStatus();
 }
 
-absl::Status CheckMountSources(const v1::BootstrapRequest& request,
+absl::Status CheckMountSources(const v1::plain::BootstrapRequest& request,
                                const PlanOptions& options, Facts* facts) {
-  if (request.mount_sources_size() == 0) {
+  if (request.mount_sources.empty()) {
     if (!options.mount_source_fds.empty()) {
       return Invalid("PlanOptions.mount_source_fds",
                      "set, but the request has no mount_sources");
@@ -335,17 +342,16 @@ absl::Status CheckMountSources(const v1::BootstrapRequest& request,
                    "only part of the runc 1.1 protocol (runc 1.2+ opens mount "
                    "sources in the parent)");
   }
-  if (options.mount_source_fds.size() !=
-      static_cast<size_t>(request.mount_sources_size())) {
+  if (options.mount_source_fds.size() != request.mount_sources.size()) {
     return Invalid("mount_sources",
-                   absl::StrCat(request.mount_sources_size(),
+                   absl::StrCat(request.mount_sources.size(),
                                 " entries, but PlanOptions.mount_source_fds "
                                 "(_LIBCONTAINER_MOUNT_FDS) has ",
                                 options.mount_source_fds.size()));
   }
-  for (int i = 0; i < request.mount_sources_size(); ++i) {
+  for (size_t i = 0; i < request.mount_sources.size(); ++i) {
     const std::string field = absl::StrCat("mount_sources[", i, "]");
-    const std::string& source = request.mount_sources(i);
+    const std::string& source = request.mount_sources[i];
     const int fd = options.mount_source_fds[i];
     if (source.empty()) {
       if (fd != -1) {
@@ -361,7 +367,7 @@ absl::Status CheckMountSources(const v1::BootstrapRequest& request,
       return Invalid(field, absl::StrCat("set, but mount_source_fds[", i,
                                          "] is ", fd));
     }
-    for (int j = 0; j < i; ++j) {
+    for (size_t j = 0; j < i; ++j) {
       if (options.mount_source_fds[j] == fd) {
         return Invalid(field, absl::StrCat("mount_source_fds[", i,
                                            "] repeats fd ", fd));
@@ -376,40 +382,40 @@ absl::Status CheckMountSources(const v1::BootstrapRequest& request,
   return absl::OkStatus();
 }
 
-absl::Status CheckOptions(const v1::BootstrapRequest& request,
+absl::Status CheckOptions(const v1::plain::BootstrapRequest& request,
                           const PlanOptions& options, Facts* facts,
                           v1::LogLevel* log_level) {
-  const v1::Options& o = request.options();
-  if (o.seal_exe() && !options.exe_sealed) {
+  const v1::plain::Options& o = request.options_or_default();
+  if (o.seal_exe && !options.exe_sealed) {
     return absl::FailedPreconditionError(
         "options.seal_exe: the process does not run from a sealed copy of its "
         "binary (a native parent sets NSBOOT_SEAL_EXE=1, or seals it itself "
         "as runc 1.2+ does)");
   }
-  if (o.parent_death_signal() < 0 || o.parent_death_signal() > kMaxSignal) {
+  if (o.parent_death_signal < 0 || o.parent_death_signal > kMaxSignal) {
     return Invalid("options.parent_death_signal",
-                   absl::StrCat(o.parent_death_signal(), " is not a signal"));
+                   absl::StrCat(o.parent_death_signal, " is not a signal"));
   }
-  if (o.parent_death_signal() != 0) {
-    facts->intermediate_signal = o.parent_death_signal();
-    facts->final_signal = o.parent_death_signal();
+  if (o.parent_death_signal != 0) {
+    facts->intermediate_signal = o.parent_death_signal;
+    facts->final_signal = o.parent_death_signal;
   }
-  if (o.log_level() == v1::LOG_LEVEL_UNSPECIFIED) {
+  if (o.log_level == v1::LOG_LEVEL_UNSPECIFIED) {
     *log_level = options.default_log_level;
-  } else if (o.log_level() >= v1::LOG_LEVEL_PANIC &&
-             o.log_level() <= v1::LOG_LEVEL_TRACE) {
-    *log_level = o.log_level();
+  } else if (o.log_level >= v1::LOG_LEVEL_PANIC &&
+             o.log_level <= v1::LOG_LEVEL_TRACE) {
+    *log_level = o.log_level;
   } else {
     return Invalid("options.log_level",
-                   absl::StrCat("unknown level ", static_cast<int>(o.log_level())));
+                   absl::StrCat("unknown level ", static_cast<int>(o.log_level)));
   }
-  if (o.reply_pidfds() && options.protocol != ReplyProtocol::kNative) {
+  if (o.reply_pidfds && options.protocol != ReplyProtocol::kNative) {
     return Invalid("options.reply_pidfds",
                    "the runc protocols cannot carry pidfds");
   }
-  if (request.has_oom_score_adj() &&
-      (request.oom_score_adj() < -1000 || request.oom_score_adj() > 1000)) {
-    return Invalid("oom_score_adj", absl::StrCat(request.oom_score_adj(),
+  if (request.oom_score_adj.has_value() &&
+      (*request.oom_score_adj < -1000 || *request.oom_score_adj > 1000)) {
+    return Invalid("oom_score_adj", absl::StrCat(*request.oom_score_adj,
                                                  " is not in [-1000, 1000]"));
   }
   for (size_t i = 0; i < options.process_names.size(); ++i) {
@@ -458,7 +464,7 @@ PlanStep BecomeRoot(bool uid, bool gid) {
 
 // The native two-process plan: stage 0 joins, clones the final process into
 // every new namespace at once, writes its maps from outside, releases it.
-void MakeTwoProcessStages(const v1::BootstrapRequest& request,
+void MakeTwoProcessStages(const v1::plain::BootstrapRequest& request,
                           const PlanOptions& options, const Facts& facts,
                           bool user_maps, Plan* plan) {
   const bool joins = !facts.targets.empty();
@@ -479,9 +485,9 @@ void MakeTwoProcessStages(const v1::BootstrapRequest& request,
   p.push_back(ValueStep(StepKind::kSetParentDeathSignal, v1::STEP_CLONE,
                         facts.intermediate_signal));
   p.push_back(MakeStep(StepKind::kReplyReady, v1::STEP_REPLY));
-  if (request.has_oom_score_adj()) {
+  if (request.oom_score_adj.has_value()) {
     p.push_back(TextStep(StepKind::kWriteOomScoreAdj, v1::STEP_OOM_SCORE_ADJ,
-                         absl::StrCat(request.oom_score_adj())));
+                         absl::StrCat(*request.oom_score_adj)));
   }
   if (joins) {
     // No user namespace is joined here (MakePlan keeps three processes
@@ -505,14 +511,14 @@ void MakeTwoProcessStages(const v1::BootstrapRequest& request,
     if (!facts.uid_map.empty()) {
       PlanStep step =
           TextStep(StepKind::kWriteUidMap, v1::STEP_UID_MAP, facts.uid_map);
-      step.helper = request.uidmap_helper();
+      step.helper = request.uidmap_helper;
       step.helper_args = facts.uid_args;
       p.push_back(std::move(step));
     }
     if (!facts.gid_map.empty()) {
       PlanStep step =
           TextStep(StepKind::kWriteGidMap, v1::STEP_GID_MAP, facts.gid_map);
-      step.helper = request.gidmap_helper();
+      step.helper = request.gidmap_helper;
       step.helper_args = facts.gid_args;
       p.push_back(std::move(step));
     }
@@ -554,11 +560,11 @@ void MakeTwoProcessStages(const v1::BootstrapRequest& request,
 
 }  // namespace
 
-absl::StatusOr<Plan> MakePlan(const v1::BootstrapRequest& request,
+absl::StatusOr<Plan> MakePlan(const v1::plain::BootstrapRequest& request,
                               const PlanOptions& options) {
   Plan plan;
   const uint32_t version =
-      request.schema_version() == 0 ? 1 : request.schema_version();
+      request.schema_version == 0 ? 1 : request.schema_version;
   bool supported = false;
   for (uint32_t v : kSupportedSchemaVersions) supported |= v == version;
   if (!supported) {
@@ -579,12 +585,11 @@ absl::StatusOr<Plan> MakePlan(const v1::BootstrapRequest& request,
   NSBOOT_RETURN_IF_ERROR(
       CheckOptions(request, options, &facts, &plan.log_level));
 
-  plan.reply_pidfds = request.options().reply_pidfds();
+  plan.reply_pidfds = request.options_or_default().reply_pidfds;
   plan.create_flags = facts.create_flags;
   plan.join_targets = facts.targets;
   if (facts.mount_sources) {
-    plan.mount_sources.assign(request.mount_sources().begin(),
-                              request.mount_sources().end());
+    plan.mount_sources = request.mount_sources;
     plan.mount_source_fds = options.mount_source_fds;
   }
 
@@ -654,9 +659,9 @@ absl::StatusOr<Plan> MakePlan(const v1::BootstrapRequest& request,
   if (options.protocol != ReplyProtocol::kRunc12) {
     p.push_back(MakeStep(StepKind::kReplyReady, v1::STEP_REPLY));
   }
-  if (request.has_oom_score_adj()) {
+  if (request.oom_score_adj.has_value()) {
     p.push_back(TextStep(StepKind::kWriteOomScoreAdj, v1::STEP_OOM_SCORE_ADJ,
-                         absl::StrCat(request.oom_score_adj())));
+                         absl::StrCat(*request.oom_score_adj)));
   }
   if (joins) {
     p.push_back(ValueStep(StepKind::kSetDumpable, v1::STEP_SET_DUMPABLE, 0));
@@ -671,14 +676,14 @@ absl::StatusOr<Plan> MakePlan(const v1::BootstrapRequest& request,
     if (uid_map) {
       PlanStep step =
           TextStep(StepKind::kWriteUidMap, v1::STEP_UID_MAP, facts.uid_map);
-      step.helper = request.uidmap_helper();
+      step.helper = request.uidmap_helper;
       step.helper_args = facts.uid_args;
       p.push_back(std::move(step));
     }
     if (gid_map) {
       PlanStep step =
           TextStep(StepKind::kWriteGidMap, v1::STEP_GID_MAP, facts.gid_map);
-      step.helper = request.gidmap_helper();
+      step.helper = request.gidmap_helper;
       step.helper_args = facts.gid_args;
       p.push_back(std::move(step));
     }
@@ -886,6 +891,21 @@ const char* NamespaceName(v1::Namespace type) {
   }
 }
 
+const char* StepName(v1::Step step) {
+  const char* name = v1::plain::EnumName(step);
+  return name == nullptr ? "" : name;
+}
+
+const char* StageName(v1::Stage stage) {
+  const char* name = v1::plain::EnumName(stage);
+  return name == nullptr ? "" : name;
+}
+
+const char* LogLevelName(v1::LogLevel level) {
+  const char* name = v1::plain::EnumName(level);
+  return name == nullptr ? "" : name;
+}
+
 uint32_t NamespaceCloneFlag(v1::Namespace type) {
   switch (type) {
     case v1::NAMESPACE_MOUNT: return kCloneNewNs;
@@ -1081,7 +1101,7 @@ std::string FormatPlan(const Plan& plan) {
   absl::StrAppend(&out, "plan: schema v", plan.schema_version, ", protocol ",
                   ReplyProtocolName(plan.protocol), ", finish ",
                   plan.finish == FinishMode::kExec ? "exec" : "return",
-                  ", log level ", v1::LogLevel_Name(plan.log_level), "\n");
+                  ", log level ", LogLevelName(plan.log_level), "\n");
   absl::StrAppend(&out, "create: ", CloneFlagsNames(plan.create_flags), "\n");
   if (plan.join_targets.empty()) {
     absl::StrAppend(&out, "join: none\n");
@@ -1115,7 +1135,7 @@ std::string FormatPlan(const Plan& plan) {
                    "outside, replies";
     }
     absl::StrAppend(&out, "stage ", StageNumber(stage.stage), " ",
-                    v1::Stage_Name(stage.stage).substr(6), " ",
+                    absl::StripPrefix(StageName(stage.stage), "STAGE_"), " ",
                     QuoteBytes(stage.name), ": ", role, "\n");
     for (size_t i = 0; i < stage.steps.size(); ++i) {
       absl::StrAppend(&out, absl::StrFormat("  %2d. ", i + 1),

@@ -1,6 +1,6 @@
 // The executor's plan: what the bootstrap will do, as an ordered, typed
-// program per stage process, computed from a v1::BootstrapRequest without any
-// system call, environment read or other look at the machine.
+// program per stage process, computed from a v1::plain::BootstrapRequest
+// without any system call, environment read or other look at the machine.
 //
 //   NSBOOT_ASSIGN_OR_RETURN(Plan plan, MakePlan(request, options));
 //   std::cout << FormatPlan(plan);       // what `nsboot plan FILE` prints
@@ -36,7 +36,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "proto/nsboot/v1/bootstrap.pb.h"
+#include "proto/nsboot/v1/plain.h"
 
 namespace nsboot {
 namespace executor {
@@ -232,6 +232,11 @@ inline constexpr uint32_t kSupportedSchemaVersions[] = {1};
 // but anything MakePlan relies on is checked) and computes the plan.
 // InvalidArgument names the offending field, e.g. "uid_mappings: ...";
 // Unimplemented for features this executor does not provide.
+absl::StatusOr<Plan> MakePlan(const v1::plain::BootstrapRequest& request,
+                              const PlanOptions& options);
+// The same for a generated message: v1::ToPlain, then the above. Defined in
+// plan_proto.cc (//executor:plan_proto), so that a static link referring only
+// to the overload above takes no protobuf code from the archives.
 absl::StatusOr<Plan> MakePlan(const v1::BootstrapRequest& request,
                               const PlanOptions& options);
 
@@ -245,6 +250,12 @@ const char* StepKindName(StepKind kind);                // "clone-child"
 const char* SyncPointName(SyncPoint sync);              // "user-maps"
 // "mnt", "uts", ..., as in /proc/PID/ns; "?" for anything else.
 const char* NamespaceName(v1::Namespace type);
+// The enum value names, e.g. "STEP_SETNS", as the generated v1::Step_Name,
+// v1::Stage_Name and v1::LogLevel_Name return them without their protobuf
+// runtime: v1::plain::EnumName, and "" for a value outside the enum.
+const char* StepName(v1::Step step);
+const char* StageName(v1::Stage stage);
+const char* LogLevelName(v1::LogLevel level);
 // CLONE_NEW* flag of a type; 0 for anything else.
 uint32_t NamespaceCloneFlag(v1::Namespace type);
 // "mnt,uts,net" for a set of CLONE_NEW* flags, in enum order.

@@ -11,6 +11,8 @@
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 #include "proto/nsboot/v1/bootstrap.pb.h"
+#include "proto/nsboot/v1/plain.h"
+#include "proto/nsboot/v1/plain_convert.h"
 
 namespace nsboot {
 namespace executor {
@@ -791,6 +793,202 @@ TEST(MakePlanTest, IsDeterministic) {
   NSBOOT_ASSERT_OK_AND_ASSIGN(Plan b, MakePlan(request, Options()));
   EXPECT_EQ(FormatPlan(a), FormatPlan(b));
   EXPECT_EQ(FormatPlan(a), FormatPlan(MustPlan(request.DebugString())));
+}
+
+// ---------------------------------------------------------------------------
+// The plain request (the core) and the generated one (:plan_proto).
+
+// The text of the plan, or of the error.
+std::string PlanText(const absl::StatusOr<Plan>& plan) {
+  return plan.ok() ? FormatPlan(*plan) : plan.status().ToString();
+}
+
+TEST(MakePlanPlainTest, HandBuiltPlainRequestPlansAsItsProto) {
+  v1::plain::BootstrapRequest plain;
+  plain.create_namespaces = {v1::NAMESPACE_USER, v1::NAMESPACE_PID,
+                             v1::NAMESPACE_MOUNT};
+  v1::plain::NamespaceJoin net;
+  net.type = v1::NAMESPACE_NET;
+  net.target = v1::plain::NamespaceJoin::Target::kPath;
+  net.path = "/var/run/netns/blue";
+  v1::plain::NamespaceJoin uts;
+  uts.type = v1::NAMESPACE_UTS;
+  uts.target = v1::plain::NamespaceJoin::Target::kPid;
+  uts.pid = 42;
+  v1::plain::NamespaceJoin ipc;
+  ipc.type = v1::NAMESPACE_IPC;
+  ipc.target = v1::plain::NamespaceJoin::Target::kPidfd;
+  ipc.pidfd = 7;
+  plain.join_namespaces = {net, uts, ipc};
+  plain.uid_mappings = {{0, 100000, 65536}};
+  plain.gid_mappings = {{0, 100000, 65536}, {65536, 5000, 1}};
+  plain.setgroups = v1::SETGROUPS_ALLOW;
+  plain.rootless_euid = false;
+  plain.uidmap_helper = "/usr/bin/newuidmap";
+  plain.gidmap_helper = "/usr/bin/newgidmap";
+  plain.oom_score_adj = -500;
+  v1::plain::Options options;
+  options.parent_death_signal = 15;
+  options.log_level = v1::LOG_LEVEL_DEBUG;
+  options.reply_pidfds = true;
+  plain.options = options;
+
+  const v1::BootstrapRequest proto = Request(R"pb(
+    create_namespaces: [ NAMESPACE_USER, NAMESPACE_PID, NAMESPACE_MOUNT ]
+    join_namespaces { type: NAMESPACE_NET path: "/var/run/netns/blue" }
+    join_namespaces { type: NAMESPACE_UTS pid: 42 }
+    join_namespaces { type: NAMESPACE_IPC pidfd: 7 }
+    uid_mappings { container_id: 0 host_id: 100000 size: 65536 }
+    gid_mappings { container_id: 0 host_id: 100000 size: 65536 }
+    gid_mappings { container_id: 65536 host_id: 5000 size: 1 }
+    setgroups: SETGROUPS_ALLOW
+    rootless_euid: false
+    uidmap_helper: "/usr/bin/newuidmap"
+    gidmap_helper: "/usr/bin/newgidmap"
+    oom_score_adj: -500
+    options {
+      parent_death_signal: 15
+      log_level: LOG_LEVEL_DEBUG
+      reply_pidfds: true
+    }
+  )pb");
+  ASSERT_TRUE(v1::ToPlain(proto) == plain);
+  for (const PlanOptions& options : {Options(), Three()}) {
+    NSBOOT_ASSERT_OK_AND_ASSIGN(Plan from_plain, MakePlan(plain, options));
+    NSBOOT_ASSERT_OK_AND_ASSIGN(Plan from_proto, MakePlan(proto, options));
+    EXPECT_EQ(FormatPlan(from_plain), FormatPlan(from_proto));
+    EXPECT_TRUE(from_plain.reply_pidfds);
+    EXPECT_EQ(from_plain.log_level, v1::LOG_LEVEL_DEBUG);
+  }
+}
+
+TEST(MakePlanPlainTest, PlainAndProtoOverloadsAgree) {
+  const char* const kRequests[] = {
+      "",
+      "create_namespaces: [NAMESPACE_MOUNT, NAMESPACE_UTS, NAMESPACE_IPC, "
+      "NAMESPACE_PID, NAMESPACE_NET] oom_score_adj: -999",
+      "create_namespaces: [NAMESPACE_USER, NAMESPACE_NET] "
+      "uid_mappings { container_id: 0 host_id: 1000 size: 1 } "
+      "gid_mappings { container_id: 0 host_id: 1000 size: 1 } "
+      "rootless_euid: true",
+      "create_namespaces: [NAMESPACE_TIME, NAMESPACE_CGROUP] "
+      "time_offsets { clock: TIME_CLOCK_BOOTTIME seconds: -5 nanoseconds: 9 }",
+      "join_namespaces { type: NAMESPACE_USER pid: 9 } "
+      "join_namespaces { type: NAMESPACE_NET pid: 9 } "
+      "join_namespaces { type: NAMESPACE_MOUNT path: '/proc/9/ns/mnt' }",
+      "options { log_level: LOG_LEVEL_TRACE }",
+      // Rejected ones: the same error either way.
+      "create_namespaces: 9",
+      "setgroups: 7 create_namespaces: NAMESPACE_USER",
+      "options { log_level: 8 }",
+      "join_namespaces { type: NAMESPACE_NET }",
+  };
+  for (const char* text : kRequests) {
+    const v1::BootstrapRequest proto = Request(text);
+    for (ReplyProtocol protocol : {kNative, kRunc11, kRunc12}) {
+      for (FinishMode finish : {FinishMode::kReturn, FinishMode::kExec}) {
+        PlanOptions options = Options(protocol);
+        options.finish = finish;
+        EXPECT_EQ(PlanText(MakePlan(v1::ToPlain(proto), options)),
+                  PlanText(MakePlan(proto, options)))
+            << text << " " << ReplyProtocolName(protocol);
+      }
+    }
+  }
+}
+
+TEST(MakePlanPlainTest, AbsentOptionsAndPresenceReadAsProtoDefaults) {
+  v1::plain::BootstrapRequest absent;
+  absent.create_namespaces = {v1::NAMESPACE_USER};
+  v1::plain::BootstrapRequest defaults = absent;
+  defaults.options = v1::plain::Options();
+  defaults.rootless_euid = false;
+  NSBOOT_ASSERT_OK_AND_ASSIGN(Plan a, MakePlan(absent, Options()));
+  NSBOOT_ASSERT_OK_AND_ASSIGN(Plan b, MakePlan(defaults, Options()));
+  EXPECT_EQ(FormatPlan(a), FormatPlan(b));
+  EXPECT_EQ(a.log_level, Options().default_log_level);
+
+  // rootless_euid: absent is false (no setgroups "deny" for a new userns).
+  v1::plain::BootstrapRequest rootless = absent;
+  rootless.uid_mappings = {{0, 1000, 1}};
+  rootless.rootless_euid = true;
+  NSBOOT_ASSERT_OK_AND_ASSIGN(Plan with, MakePlan(rootless, Options()));
+  EXPECT_TRUE(Has(with.stages[0], StepKind::kWriteSetgroups));
+  rootless.rootless_euid.reset();
+  NSBOOT_ASSERT_OK_AND_ASSIGN(Plan without, MakePlan(rootless, Options()));
+  EXPECT_FALSE(Has(without.stages[0], StepKind::kWriteSetgroups));
+}
+
+TEST(MakePlanPlainTest, OpenEnumsAndUnknownTargetKindAreRejected) {
+  v1::plain::BootstrapRequest request;
+  request.create_namespaces = {static_cast<v1::Namespace>(-3)};
+  EXPECT_THAT(
+      MakePlan(request, Options()),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("create_namespaces[0]: unknown namespace -3")));
+
+  request = v1::plain::BootstrapRequest();
+  request.options.emplace().log_level = static_cast<v1::LogLevel>(1000);
+  EXPECT_THAT(MakePlan(request, Options()),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("options.log_level: unknown level 1000")));
+
+  request = v1::plain::BootstrapRequest();
+  request.create_namespaces = {v1::NAMESPACE_TIME};
+  request.time_offsets.emplace_back();
+  request.time_offsets[0].clock = static_cast<v1::TimeClock>(3);
+  EXPECT_THAT(MakePlan(request, Options()),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("time_offsets[0].clock: unknown clock 3")));
+
+  // The target kind is a plain enum a decoder fills: a value outside it is
+  // refused, not followed.
+  request = v1::plain::BootstrapRequest();
+  request.join_namespaces.emplace_back();
+  request.join_namespaces[0].type = v1::NAMESPACE_NET;
+  request.join_namespaces[0].target =
+      static_cast<v1::plain::NamespaceJoin::Target>(5);
+  request.join_namespaces[0].pid = 1;
+  EXPECT_THAT(MakePlan(request, Options()),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("join_namespaces[0]: unknown target kind 5")));
+}
+
+// StepName, StageName and LogLevelName stand in for the generated _Name
+// functions on the protobuf-free path: they must never drift from them.
+TEST(EnumNamesTest, MatchTheGeneratedNameFunctions) {
+  const google::protobuf::EnumDescriptor* steps = v1::Step_descriptor();
+  for (int i = 0; i < steps->value_count(); ++i) {
+    const int n = steps->value(i)->number();
+    EXPECT_EQ(StepName(static_cast<v1::Step>(n)),
+              v1::Step_Name(static_cast<v1::Step>(n)));
+  }
+  const google::protobuf::EnumDescriptor* stages = v1::Stage_descriptor();
+  for (int i = 0; i < stages->value_count(); ++i) {
+    const int n = stages->value(i)->number();
+    EXPECT_EQ(StageName(static_cast<v1::Stage>(n)),
+              v1::Stage_Name(static_cast<v1::Stage>(n)));
+  }
+  const google::protobuf::EnumDescriptor* levels = v1::LogLevel_descriptor();
+  for (int i = 0; i < levels->value_count(); ++i) {
+    const int n = levels->value(i)->number();
+    EXPECT_EQ(LogLevelName(static_cast<v1::LogLevel>(n)),
+              v1::LogLevel_Name(static_cast<v1::LogLevel>(n)));
+  }
+  // Values outside the enums (open enums carry any int32).
+  for (int n : {-1, 21, 1000}) {
+    EXPECT_EQ(StepName(static_cast<v1::Step>(n)),
+              v1::Step_Name(static_cast<v1::Step>(n)))
+        << n;
+    EXPECT_EQ(StageName(static_cast<v1::Stage>(n)),
+              v1::Stage_Name(static_cast<v1::Stage>(n)))
+        << n;
+    EXPECT_EQ(LogLevelName(static_cast<v1::LogLevel>(n)),
+              v1::LogLevel_Name(static_cast<v1::LogLevel>(n)))
+        << n;
+  }
+  EXPECT_STREQ(StepName(v1::STEP_SETNS), "STEP_SETNS");
+  EXPECT_STREQ(StageName(v1::STAGE_CHILD), "STAGE_CHILD");
 }
 
 // ---------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 // Where the bootstrap's replies go. The executor never encodes a byte of the
-// native protocol itself: it hands typed v1::BootstrapReply messages to a
-// ReplySink the embedder provides. The codec layer frames them for the native
+// native protocol itself: it hands typed replies, as plain structs
+// (v1::plain::BootstrapReply, no protobuf runtime), to a ReplySink the
+// embedder provides. embed/frame_reply_sink.h frames them for the native
 // protocol; executor/runc_replies.h turns them into runc's bytes.
 //
 // Contract:
@@ -18,7 +19,7 @@
 
 #include "absl/status/status.h"
 #include "absl/types/span.h"
-#include "proto/nsboot/v1/bootstrap.pb.h"
+#include "proto/nsboot/v1/plain.h"
 
 namespace nsboot {
 namespace executor {
@@ -36,8 +37,15 @@ struct Attachments {
 class ReplySink {
  public:
   virtual ~ReplySink() = default;
-  virtual absl::Status Send(const v1::BootstrapReply& reply,
+  virtual absl::Status Send(const v1::plain::BootstrapReply& reply,
                             const Attachments& attachments) = 0;
+
+  // For callers that still build generated replies (embed/premain.cc):
+  // v1::ToPlain, then the above. Defined in reply_sink_proto.cc
+  // (//executor:reply_sink_proto), so that code that never calls it links no
+  // protobuf code for it.
+  absl::Status Send(const v1::BootstrapReply& reply,
+                    const Attachments& attachments);
 };
 
 }  // namespace executor

@@ -471,12 +471,13 @@ void CloseAll(Ctx& ctx) {
 
 void Log(Ctx& ctx, v1::LogLevel level, const std::string& text) {
   if (level > ctx.plan->log_level || ctx.error_sent) return;
-  v1::BootstrapReply reply;
-  v1::LogRecord* log = reply.mutable_log();
-  log->set_level(level);
-  log->set_stage(v1::STAGE_PARENT);
-  log->set_pid(RawGetpid());
-  log->set_message(text);
+  v1::plain::BootstrapReply reply;
+  reply.kind = v1::plain::BootstrapReply::Kind::kLog;
+  v1::plain::LogRecord& log = reply.log;
+  log.level = level;
+  log.stage = v1::STAGE_PARENT;
+  log.pid = RawGetpid();
+  log.message = text;
   // Logs are best effort, as runc's are.
   ctx.sink->Send(reply, Attachments()).IgnoreError();
 }
@@ -492,22 +493,23 @@ absl::Status ParentFail(Ctx& ctx, v1::Stage stage, v1::Step step, int err,
       err != 0 ? absl::ErrnoToStatusCode(err) : absl::StatusCode::kInternal;
   if (!ctx.error_sent) {
     ctx.error_sent = true;
-    v1::BootstrapReply reply;
-    v1::Error* error = reply.mutable_error();
-    error->set_stage(stage);
-    error->set_step(step);
-    error->set_errno_value(err);
-    error->set_code(static_cast<int>(code));
-    error->set_message(message);
-    error->set_stage1_pid(ctx.child_pid);
-    error->set_stage2_pid(ctx.init_pid);
+    v1::plain::BootstrapReply reply;
+    reply.kind = v1::plain::BootstrapReply::Kind::kError;
+    v1::plain::Error& error = reply.error;
+    error.stage = stage;
+    error.step = step;
+    error.errno_value = err;
+    error.code = static_cast<int>(code);
+    error.message = message;
+    error.stage1_pid = ctx.child_pid;
+    error.stage2_pid = ctx.init_pid;
     Attachments attachments;
     attachments.pid = pid;
     ctx.sink->Send(reply, attachments).IgnoreError();
   }
   CloseAll(ctx);
   return absl::Status(
-      code, absl::StrCat(v1::Stage_Name(stage), " ", v1::Step_Name(step), ": ",
+      code, absl::StrCat(StageName(stage), " ", StepName(step), ": ",
                          message));
 }
 
@@ -749,11 +751,12 @@ absl::Status SendMountSources(Ctx& ctx, const PlanStep& step) {
 }
 
 absl::Status ReplyPids(Ctx& ctx, const PlanStep& step) {
-  v1::BootstrapReply reply;
-  v1::Pids* pids = reply.mutable_pids();
+  v1::plain::BootstrapReply reply;
+  reply.kind = v1::plain::BootstrapReply::Kind::kPids;
+  v1::plain::Pids& pids = reply.pids;
   // Two processes: there is no stage 1, stage1_pid is 0.
-  pids->set_stage1_pid(ctx.child_pid);
-  pids->set_stage2_pid(ctx.init_pid);
+  pids.stage1_pid = ctx.child_pid;
+  pids.stage2_pid = ctx.init_pid;
   for (int t = v1::NAMESPACE_MOUNT; t <= v1::NAMESPACE_TIME; ++t) {
     const auto type = static_cast<v1::Namespace>(t);
     struct stat st;
@@ -764,17 +767,18 @@ absl::Status ReplyPids(Ctx& ctx, const PlanStep& step) {
                       absl::StrCat(ctx.init_pid, "/", name).c_str(), &st, 0)
             : stat(ProcFile(ctx.init_pid, name.c_str()).c_str(), &st);
     if (rc != 0) continue;  // best effort
-    v1::NamespaceId* id = pids->add_namespaces();
-    id->set_type(type);
-    id->set_inode(st.st_ino);
-    id->set_device(st.st_dev);
+    v1::plain::NamespaceId id;
+    id.type = type;
+    id.inode = st.st_ino;
+    id.device = st.st_dev;
+    pids.namespaces.push_back(id);
   }
   // The pidfds of the stages that exist, in stage order.
   const int fds[2] = {ctx.child_pidfd, ctx.init_pidfd};
   const bool two = ctx.plan->processes == 2;
   Attachments attachments;
   if (ctx.plan->reply_pidfds) {
-    pids->set_pidfds_attached(true);
+    pids.pidfds_attached = true;
     attachments.fds = two ? absl::Span<const int>(fds + 1, 1)
                           : absl::Span<const int>(fds, 2);
   }
@@ -829,9 +833,10 @@ absl::StatusOr<RunOutcome> RunParent(Ctx& ctx) {
         break;
       }
       case StepKind::kReplyReady: {
-        v1::BootstrapReply reply;
+        v1::plain::BootstrapReply reply;
+        reply.kind = v1::plain::BootstrapReply::Kind::kReady;
         for (uint32_t v : kSupportedSchemaVersions) {
-          reply.mutable_ready()->add_schema_versions(v);
+          reply.ready.schema_versions.push_back(v);
         }
         const absl::Status sent = ctx.sink->Send(reply, Attachments());
         if (!sent.ok()) {

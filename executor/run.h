@@ -1,7 +1,7 @@
 // Runs a Plan (executor/plan.h) with real stage processes.
 //
 //   NSBOOT_ASSIGN_OR_RETURN(Plan plan, MakePlan(request, plan_options));
-//   RuncReplySink sink(init_fd, log_fd);          // or the codec's native sink
+//   RuncReplySink sink(init_fd, log_fd);          // or embed::FrameReplySink
 //   absl::StatusOr<RunOutcome> outcome = Run(plan, RunOptions(), sink);
 //   if (!outcome.ok()) _exit(1);                  // stage 0; error already sent
 //   if (*outcome == RunOutcome::kParentDone) _exit(0);

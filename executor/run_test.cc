@@ -58,6 +58,8 @@
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 #include "proto/nsboot/v1/bootstrap.pb.h"
+#include "proto/nsboot/v1/plain.h"
+#include "proto/nsboot/v1/plain_convert.h"
 
 namespace nsboot {
 namespace executor {
@@ -304,8 +306,8 @@ struct Outcome {
   }
 };
 
-// Sends each reply as one SOCK_SEQPACKET record: the serialized message,
-// with the attached fds as SCM_RIGHTS.
+// Sends each reply as one SOCK_SEQPACKET record: the serialized message
+// (v1::ToProto of the plain reply), with the attached fds as SCM_RIGHTS.
 class TestNativeSink : public ReplySink {
  public:
   TestNativeSink(int fd, int kill_after_pids, bool await_hangup_after_ready)
@@ -313,8 +315,9 @@ class TestNativeSink : public ReplySink {
         kill_after_pids_(kill_after_pids),
         await_hangup_after_ready_(await_hangup_after_ready) {}
 
-  absl::Status Send(const v1::BootstrapReply& reply,
+  absl::Status Send(const v1::plain::BootstrapReply& plain,
                     const Attachments& attachments) override {
+    const v1::BootstrapReply reply = v1::ToProto(plain);
     std::string bytes = reply.SerializeAsString();
     struct iovec iov = {&bytes[0], bytes.size()};
     struct msghdr msg = {};

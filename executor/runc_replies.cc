@@ -112,35 +112,34 @@ absl::Status WriteAllNoSigpipe(int fd, absl::string_view data) {
   return absl::OkStatus();
 }
 
-absl::Status RuncReplySink::Send(const v1::BootstrapReply& reply,
+absl::Status RuncReplySink::Send(const v1::plain::BootstrapReply& reply,
                                  const Attachments& attachments) {
-  switch (reply.reply_case()) {
-    case v1::BootstrapReply::kReady:
+  using Kind = v1::plain::BootstrapReply::Kind;
+  switch (reply.kind) {
+    case Kind::kReady:
       return WriteAllNoSigpipe(init_fd_, absl::string_view("\0", 1));
-    case v1::BootstrapReply::kPids:
+    case Kind::kPids:
       return WriteAllNoSigpipe(
-          init_fd_,
-          RuncPidsLine(reply.pids().stage1_pid(), reply.pids().stage2_pid()));
-    case v1::BootstrapReply::kLog: {
+          init_fd_, RuncPidsLine(reply.pids.stage1_pid, reply.pids.stage2_pid));
+    case Kind::kLog: {
       if (log_fd_ < 0) return absl::OkStatus();
-      const v1::LogRecord& log = reply.log();
+      const v1::plain::LogRecord& log = reply.log;
       return WriteAllNoSigpipe(
-          log_fd_,
-          RuncLogLine(log.level(), log.stage(), log.pid(), log.message()));
+          log_fd_, RuncLogLine(log.level, log.stage, log.pid, log.message));
     }
-    case v1::BootstrapReply::kError: {
-      const v1::Error& error = reply.error();
+    case Kind::kError: {
+      const v1::plain::Error& error = reply.error;
       if (log_fd_ < 0) {
         return WriteAllNoSigpipe(
             STDERR_FILENO,
-            absl::StrCat("FATAL: ", RuncStageName(error.stage()), "[",
-                         attachments.pid, "]: ", error.message(), "\n"));
+            absl::StrCat("FATAL: ", RuncStageName(error.stage), "[",
+                         attachments.pid, "]: ", error.message, "\n"));
       }
       return WriteAllNoSigpipe(
-          log_fd_, RuncLogLine(v1::LOG_LEVEL_FATAL, error.stage(),
-                               attachments.pid, error.message()));
+          log_fd_, RuncLogLine(v1::LOG_LEVEL_FATAL, error.stage,
+                               attachments.pid, error.message));
     }
-    case v1::BootstrapReply::REPLY_NOT_SET:
+    case Kind::kNone:
       break;
   }
   return absl::InvalidArgumentError("empty reply");

@@ -17,7 +17,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "executor/reply_sink.h"
-#include "proto/nsboot/v1/bootstrap.pb.h"
+#include "proto/nsboot/v1/plain.h"
 
 namespace nsboot {
 namespace executor {
@@ -50,7 +50,7 @@ class RuncReplySink : public ReplySink {
   // Both fds are borrowed. log_fd may be -1 (no _LIBCONTAINER_LOGPIPE).
   RuncReplySink(int init_fd, int log_fd) : init_fd_(init_fd), log_fd_(log_fd) {}
 
-  absl::Status Send(const v1::BootstrapReply& reply,
+  absl::Status Send(const v1::plain::BootstrapReply& reply,
                     const Attachments& attachments) override;
 
  private:

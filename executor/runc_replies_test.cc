@@ -72,25 +72,30 @@ TEST(RuncReplySinkTest, WritesRuncBytes) {
   ASSERT_EQ(pipe2(log, O_CLOEXEC), 0);
   RuncReplySink sink(init[0], log[1]);
 
-  v1::BootstrapReply ready;
-  ready.mutable_ready()->add_schema_versions(1);
+  using Reply = v1::plain::BootstrapReply;
+  Reply ready;
+  ready.kind = Reply::Kind::kReady;
+  ready.ready.schema_versions.push_back(1);
   EXPECT_THAT(sink.Send(ready, Attachments()), IsOk());
-  v1::BootstrapReply pids;
-  pids.mutable_pids()->set_stage1_pid(100);
-  pids.mutable_pids()->set_stage2_pid(101);
+  Reply pids;
+  pids.kind = Reply::Kind::kPids;
+  pids.pids.stage1_pid = 100;
+  pids.pids.stage2_pid = 101;
   EXPECT_THAT(sink.Send(pids, Attachments()), IsOk());
   EXPECT_EQ(ReadAvailable(init[1]),
             std::string(1, '\0') + "{\"stage1_pid\":100,\"stage2_pid\":101}\n");
 
-  v1::BootstrapReply record;
-  record.mutable_log()->set_level(v1::LOG_LEVEL_INFO);
-  record.mutable_log()->set_stage(v1::STAGE_PARENT);
-  record.mutable_log()->set_pid(9);
-  record.mutable_log()->set_message("hello \"x\"");
+  Reply record;
+  record.kind = Reply::Kind::kLog;
+  record.log.level = v1::LOG_LEVEL_INFO;
+  record.log.stage = v1::STAGE_PARENT;
+  record.log.pid = 9;
+  record.log.message = "hello \"x\"";
   EXPECT_THAT(sink.Send(record, Attachments()), IsOk());
-  v1::BootstrapReply error;
-  error.mutable_error()->set_stage(v1::STAGE_CHILD);
-  error.mutable_error()->set_message("setns: Operation not permitted");
+  Reply error;
+  error.kind = Reply::Kind::kError;
+  error.error.stage = v1::STAGE_CHILD;
+  error.error.message = "setns: Operation not permitted";
   Attachments with_pid;
   with_pid.pid = 77;
   EXPECT_THAT(sink.Send(error, with_pid), IsOk());
@@ -98,7 +103,11 @@ TEST(RuncReplySinkTest, WritesRuncBytes) {
             "{\"level\":\"info\", \"msg\": \"nsexec-0[9]: hello \\\"x\\\"\"}\n"
             "{\"level\":\"fatal\", \"msg\": \"nsexec-1[77]: setns: Operation "
             "not permitted\"}\n");
-  EXPECT_THAT(sink.Send(v1::BootstrapReply(), Attachments()),
+  EXPECT_THAT(sink.Send(Reply(), Attachments()),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  Reply unknown;
+  unknown.kind = static_cast<Reply::Kind>(9);
+  EXPECT_THAT(sink.Send(unknown, Attachments()),
               StatusIs(absl::StatusCode::kInvalidArgument));
   for (int fd : {init[0], init[1], log[0], log[1]}) close(fd);
 }
