@@ -23,6 +23,7 @@
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/json_util.h"
 #include "proto/nsboot/v1/bootstrap.pb.h"
+#include "proto/nsboot/v1/plain_convert.h"
 
 namespace nsboot {
 namespace cli {
@@ -325,18 +326,19 @@ int RunDecode(const std::vector<std::string>& args, CommandIo io) {
   codec::ReadResult result;
   int code;
   if (!ReadOne(f, io, &result, &code)) return code;
+  const v1::BootstrapRequest request = v1::ToProto(result.request);
   std::string text;
   if (f.json) {
     google::protobuf::util::JsonPrintOptions options;
     options.add_whitespace = true;
-    if (!google::protobuf::util::MessageToJsonString(result.request, &text,
+    if (!google::protobuf::util::MessageToJsonString(request, &text,
                                                      options)
              .ok()) {
       io.err << "nsboot decode: cannot print JSON\n";
       return kExitSoftware;
     }
   } else {
-    google::protobuf::TextFormat::PrintToString(result.request, &text);
+    google::protobuf::TextFormat::PrintToString(request, &text);
     io.out << "# " << EncodingName(result.encoding, f.dialect) << ", "
            << result.size << " bytes\n";
   }

@@ -20,7 +20,9 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "codec/limits.h"
 #include "proto/nsboot/v1/bootstrap.pb.h"
+#include "proto/nsboot/v1/plain.h"
 
 namespace nsboot {
 namespace codec {
@@ -28,9 +30,7 @@ namespace codec {
 inline constexpr char kFrameMagic[4] = {'N', 'S', 'B', 'T'};
 inline constexpr uint8_t kFrameVersion = 1;
 inline constexpr uint32_t kFrameHeaderSize = 12;
-// Security: the payload length comes from the peer. It is checked against
-// this cap before a single payload byte is read or allocated.
-inline constexpr uint32_t kMaxFramePayloadSize = 1 << 20;
+// kMaxFramePayloadSize: codec/limits.h.
 
 enum class FrameKind : uint8_t {
   kRequest = 1,
@@ -47,22 +47,39 @@ struct FrameHeader {
 // Errors are codec::DecodeError with the offset of the bad field.
 absl::StatusOr<FrameHeader> ParseFrameHeader(absl::string_view header);
 
+// Checks one whole frame of kind `want` (header, then exactly the payload
+// length it announces, nothing after it) and returns its payload.
+absl::StatusOr<absl::string_view> FramePayload(absl::string_view frame,
+                                               FrameKind want);
+
 // Decodes one whole request frame (header + payload, nothing after it).
 // Strict: unknown fields anywhere in the request are rejected, and the
-// result passes codec::ValidateRequest.
+// result passes codec::ValidateRequest. DecodeRequestFramePlain is the
+// implementation (codec/wire.h; no protobuf runtime, for the pre-main
+// path); DecodeRequestFrame converts its result (frame_proto.cc).
+absl::StatusOr<v1::plain::BootstrapRequest> DecodeRequestFramePlain(
+    absl::string_view frame);
 absl::StatusOr<v1::BootstrapRequest> DecodeRequestFrame(
     absl::string_view frame);
 
-// Decodes one whole reply frame. Lenient to unknown fields (a newer child
-// may send more than this parent knows).
+// Decodes one whole reply frame with libprotobuf. Lenient to unknown fields
+// (a newer child may send more than this parent knows).
 absl::StatusOr<v1::BootstrapReply> DecodeReplyFrame(absl::string_view frame);
 
 // Encodes a frame with deterministic serialization. Fails if the payload
 // would exceed kMaxFramePayloadSize; EncodeRequestFrame also runs
-// codec::ValidateRequest, so no encoder emits what the decoder rejects.
+// codec::ValidateRequest, so no encoder emits what the decoder rejects. The
+// plain EncodeReplyFrame writes the same bytes as the generated one without
+// the protobuf runtime (codec/wire.h).
 absl::StatusOr<std::string> EncodeRequestFrame(
     const v1::BootstrapRequest& request);
 absl::StatusOr<std::string> EncodeReplyFrame(const v1::BootstrapReply& reply);
+absl::StatusOr<std::string> EncodeReplyFrame(
+    const v1::plain::BootstrapReply& reply);
+
+// The 12-byte header of a frame of `kind` with a payload of `payload_size`
+// bytes (<= kMaxFramePayloadSize).
+std::string FrameHeaderBytes(FrameKind kind, uint32_t payload_size);
 
 }  // namespace codec
 }  // namespace nsboot

@@ -6,6 +6,7 @@
 #include "absl/status/status.h"
 #include "codec/decode_error.h"
 #include "common/status_matchers.h"
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
@@ -184,11 +185,14 @@ TEST(FrameDecodeTest, DeepNestingIsRejected) {
 
 TEST(FrameDecodeTest, UnknownTopLevelFieldIsRejected) {
   std::string payload = RequestPayload(SampleRequest());
+  const size_t tag_offset = kFrameHeaderSize + payload.size();
   payload.append("\xf8\x07\x01", 3);  // field 127, varint 1
   EXPECT_THAT(
       DecodeRequestFrame(Frame(1, 1, 0, payload.size(), payload)),
-      StatusIs(kInvalid, HasSubstr("offset 12: unknown field 127 in "
-                                   "BootstrapRequest")));
+      StatusIs(kInvalid,
+               HasSubstr(absl::StrCat("offset ", tag_offset,
+                                      ": unknown field 127 in "
+                                      "BootstrapRequest"))));
 }
 
 TEST(FrameDecodeTest, UnknownNestedFieldIsRejected) {

@@ -43,6 +43,11 @@ inline constexpr int32_t kMaxSignal = 64;
 
 // runc's netlink message: nla_len is a u16, and runc's Go encoder refuses a
 // Bytemsg whose nla_len would exceed it (CVE-2021-43784, runc 1.0.3).
+// Frame payload cap (codec/frame.h). Security: the payload length comes
+// from the peer. It is checked against this cap before a single payload
+// byte is read or allocated.
+inline constexpr uint32_t kMaxFramePayloadSize = 1 << 20;
+
 inline constexpr uint32_t kMaxNetlinkAttributeSize = 65535;
 // Every attribute type may appear at most once, and there are ten of them.
 inline constexpr int kMaxNetlinkAttributes = 10;

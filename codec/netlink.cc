@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -14,7 +15,7 @@
 #include "codec/limits.h"
 #include "codec/validate.h"
 #include "common/status_macros.h"
-#include "proto/nsboot/v1/bootstrap.pb.h"
+#include "proto/nsboot/v1/plain.h"
 
 namespace nsboot {
 namespace codec {
@@ -168,7 +169,7 @@ const char* Describe(char c) { return c == ' ' ? "a space" : "a newline"; }
 class Decoder {
  public:
   Decoder(absl::string_view message, RuncDialect dialect,
-          v1::BootstrapRequest* request)
+          v1::plain::BootstrapRequest* request)
       : message_(message), dialect_(dialect), request_(request) {}
 
   absl::Status Run(uint32_t length);
@@ -194,16 +195,15 @@ class Decoder {
 
   absl::Status DecodeCloneFlags(absl::string_view payload);
   absl::Status DecodeNsPaths(absl::string_view text);
-  absl::Status DecodeIdMap(
-      absl::string_view text,
-      google::protobuf::RepeatedPtrField<v1::IdMapping>* mappings);
+  absl::Status DecodeIdMap(absl::string_view text,
+                           std::vector<v1::plain::IdMapping>* mappings);
   absl::Status DecodeOomScoreAdj(absl::string_view text);
   absl::Status DecodeMountSources(absl::string_view text);
   absl::Status DecodeTimeOffsets(absl::string_view text);
 
   absl::string_view message_;
   RuncDialect dialect_;
-  v1::BootstrapRequest* request_;
+  v1::plain::BootstrapRequest* request_;
   // The attribute being decoded: its offset, type and payload offset.
   uint32_t offset_ = 0;
   uint16_t type_ = 0;
@@ -271,7 +271,7 @@ absl::Status Decoder::Run(uint32_t length) {
     NSBOOT_RETURN_IF_ERROR(DecodeAttribute(
         offset, type,
         message_.substr(offset + kNlaHeaderSize, nla_len - kNlaHeaderSize)));
-    request_->mutable_netlink_layout()->add_attribute_order(type);
+    request_->netlink_layout->attribute_order.push_back(type);
     offset += padded;
   }
   return absl::OkStatus();
@@ -336,13 +336,12 @@ absl::Status Decoder::DecodeAttribute(uint32_t offset, uint16_t type,
       return DecodeCloneFlags(payload);
     case kSetgroupAttr: {
       NSBOOT_ASSIGN_OR_RETURN(bool allow, Bool(payload));
-      request_->set_setgroups(allow ? v1::SETGROUPS_ALLOW
-                                    : v1::SETGROUPS_DENY);
+      request_->setgroups = allow ? v1::SETGROUPS_ALLOW : v1::SETGROUPS_DENY;
       return absl::OkStatus();
     }
     case kRootlessEuidAttr: {
       NSBOOT_ASSIGN_OR_RETURN(bool rootless, Bool(payload));
-      request_->set_rootless_euid(rootless);
+      request_->rootless_euid = rootless;
       return absl::OkStatus();
     }
     case kMountSourcesAttr:  // == kTimeOffsetsAttr
@@ -361,18 +360,18 @@ absl::Status Decoder::DecodeAttribute(uint32_t offset, uint16_t type,
     case kNsPathsAttr:
       return DecodeNsPaths(text);
     case kUidmapAttr:
-      return DecodeIdMap(text, request_->mutable_uid_mappings());
+      return DecodeIdMap(text, &request_->uid_mappings);
     case kGidmapAttr:
-      return DecodeIdMap(text, request_->mutable_gid_mappings());
+      return DecodeIdMap(text, &request_->gid_mappings);
     case kOomScoreAdjAttr:
       return DecodeOomScoreAdj(text);
     case kUidmapPathAttr:
       NSBOOT_RETURN_IF_ERROR(CheckPath(base_, "helper path", text));
-      request_->set_uidmap_helper(text.data(), text.size());
+      request_->uidmap_helper.assign(text.data(), text.size());
       return absl::OkStatus();
     case kGidmapPathAttr:
       NSBOOT_RETURN_IF_ERROR(CheckPath(base_, "helper path", text));
-      request_->set_gidmap_helper(text.data(), text.size());
+      request_->gidmap_helper.assign(text.data(), text.size());
       return absl::OkStatus();
     default:
       // Unreachable: the caller checked the type range.
@@ -388,7 +387,7 @@ absl::Status Decoder::DecodeCloneFlags(absl::string_view payload) {
                                  flags & ~kAllCloneNewFlags));
   }
   for (const NamespaceInfo& info : kNamespaces) {
-    if (flags & info.clone_flag) request_->add_create_namespaces(info.type);
+    if (flags & info.clone_flag) request_->create_namespaces.push_back(info.type);
   }
   return absl::OkStatus();
 }
@@ -421,9 +420,10 @@ absl::Status Decoder::DecodeNsPaths(absl::string_view text) {
     seen |= 1u << info->type;
     const absl::string_view path = entry.substr(colon + 1);
     NSBOOT_RETURN_IF_ERROR(CheckPath(at + colon + 1, "path", path));
-    v1::NamespaceJoin* join = request_->add_join_namespaces();
-    join->set_type(info->type);
-    join->set_path(path.data(), path.size());
+    v1::plain::NamespaceJoin& join = request_->join_namespaces.emplace_back();
+    join.type = info->type;
+    join.target = v1::plain::NamespaceJoin::Target::kPath;
+    join.path.assign(path.data(), path.size());
     if (end == text.size()) break;
     start = end + 1;
   }
@@ -431,8 +431,7 @@ absl::Status Decoder::DecodeNsPaths(absl::string_view text) {
 }
 
 absl::Status Decoder::DecodeIdMap(
-    absl::string_view text,
-    google::protobuf::RepeatedPtrField<v1::IdMapping>* mappings) {
+    absl::string_view text, std::vector<v1::plain::IdMapping>* mappings) {
   if (text.empty()) return Error(offset_, "no mappings");
   size_t pos = 0;
   int line = 0;
@@ -479,10 +478,9 @@ absl::Status Decoder::DecodeIdMap(
                    absl::StrCat("line ", line, ": host range ", ids[1], "+",
                                 ids[2], " wraps past 2^32"));
     }
-    v1::IdMapping* mapping = mappings->Add();
-    mapping->set_container_id(static_cast<uint32_t>(ids[0]));
-    mapping->set_host_id(static_cast<uint32_t>(ids[1]));
-    mapping->set_size(static_cast<uint32_t>(ids[2]));
+    mappings->push_back({static_cast<uint32_t>(ids[0]),
+                         static_cast<uint32_t>(ids[1]),
+                         static_cast<uint32_t>(ids[2])});
   }
   return absl::OkStatus();
 }
@@ -500,7 +498,7 @@ absl::Status Decoder::DecodeOomScoreAdj(absl::string_view text) {
     return Error(base_ + pos, absl::StrCat(Quote(text),
                                            ": trailing characters"));
   }
-  request_->set_oom_score_adj(static_cast<int32_t>(value));
+  request_->oom_score_adj = static_cast<int32_t>(value);
   return absl::OkStatus();
 }
 
@@ -526,7 +524,7 @@ absl::Status Decoder::DecodeMountSources(absl::string_view text) {
     if (!source.empty()) {
       NSBOOT_RETURN_IF_ERROR(CheckPath(base_ + start, "mount source", source));
     }
-    request_->add_mount_sources(source.data(), source.size());
+    request_->mount_sources.emplace_back(source.data(), source.size());
     start = end + 1;
   }
   return absl::OkStatus();
@@ -589,10 +587,8 @@ absl::Status Decoder::DecodeTimeOffsets(absl::string_view text) {
                                              "nanoseconds"));
     }
     ++pos;
-    v1::TimeOffset* offset = request_->add_time_offsets();
-    offset->set_clock(clock);
-    offset->set_seconds(seconds);
-    offset->set_nanoseconds(static_cast<int64_t>(nanoseconds));
+    request_->time_offsets.push_back(
+        {clock, seconds, static_cast<int64_t>(nanoseconds)});
   }
   return absl::OkStatus();
 }
@@ -618,7 +614,7 @@ absl::Status Unencodable(absl::string_view field, absl::string_view reason) {
 
 class Encoder {
  public:
-  Encoder(const v1::BootstrapRequest& request, RuncDialect dialect)
+  Encoder(const v1::plain::BootstrapRequest& request, RuncDialect dialect)
       : request_(request), dialect_(dialect) {}
 
   absl::StatusOr<std::string> Run();
@@ -630,27 +626,27 @@ class Encoder {
   absl::Status AddText(uint16_t type, absl::string_view field,
                        absl::string_view text);
 
-  const v1::BootstrapRequest& request_;
+  const v1::plain::BootstrapRequest& request_;
   RuncDialect dialect_;
   std::string out_;
 };
 
 bool Encoder::IsSet(uint16_t type) const {
   switch (type) {
-    case kCloneFlagsAttr: return request_.create_namespaces_size() > 0;
-    case kNsPathsAttr: return request_.join_namespaces_size() > 0;
-    case kUidmapAttr: return request_.uid_mappings_size() > 0;
-    case kGidmapAttr: return request_.gid_mappings_size() > 0;
+    case kCloneFlagsAttr: return !request_.create_namespaces.empty();
+    case kNsPathsAttr: return !request_.join_namespaces.empty();
+    case kUidmapAttr: return !request_.uid_mappings.empty();
+    case kGidmapAttr: return !request_.gid_mappings.empty();
     case kSetgroupAttr:
-      return request_.setgroups() != v1::SETGROUPS_UNSPECIFIED;
-    case kOomScoreAdjAttr: return request_.has_oom_score_adj();
-    case kRootlessEuidAttr: return request_.has_rootless_euid();
-    case kUidmapPathAttr: return !request_.uidmap_helper().empty();
-    case kGidmapPathAttr: return !request_.gidmap_helper().empty();
+      return request_.setgroups != v1::SETGROUPS_UNSPECIFIED;
+    case kOomScoreAdjAttr: return request_.oom_score_adj.has_value();
+    case kRootlessEuidAttr: return request_.rootless_euid.has_value();
+    case kUidmapPathAttr: return !request_.uidmap_helper.empty();
+    case kGidmapPathAttr: return !request_.gidmap_helper.empty();
     case kMountSourcesAttr:
       return dialect_ == RuncDialect::kRunc11
-                 ? request_.mount_sources_size() > 0
-                 : request_.time_offsets_size() > 0;
+                 ? !request_.mount_sources.empty()
+                 : !request_.time_offsets.empty();
     default: return false;
   }
 }
@@ -682,57 +678,57 @@ absl::Status Encoder::Emit(uint16_t type) {
   switch (type) {
     case kCloneFlagsAttr: {
       uint32_t flags = 0;
-      for (int ns : request_.create_namespaces()) {
+      for (int ns : request_.create_namespaces) {
         flags |= FindNamespace(ns)->clone_flag;  // validated
       }
       AddU32(type, flags);
       return absl::OkStatus();
     }
     case kSetgroupAttr:
-      AddU32(type, request_.setgroups() == v1::SETGROUPS_ALLOW ? 1 : 0);
+      AddU32(type, request_.setgroups == v1::SETGROUPS_ALLOW ? 1 : 0);
       return absl::OkStatus();
     case kRootlessEuidAttr:
-      AddU32(type, request_.rootless_euid() ? 1 : 0);
+      AddU32(type, request_.rootless_euid.value_or(false) ? 1 : 0);
       return absl::OkStatus();
     case kNsPathsAttr:
-      for (const v1::NamespaceJoin& join : request_.join_namespaces()) {
+      for (const v1::plain::NamespaceJoin& join : request_.join_namespaces) {
         if (!text.empty()) text += ',';
-        absl::StrAppend(&text, FindNamespace(join.type())->name, ":",
-                        join.path());
+        absl::StrAppend(&text, FindNamespace(join.type)->name, ":",
+                        join.path);
       }
       return AddText(type, "join_namespaces", text);
     case kUidmapAttr:
     case kGidmapAttr:
-      for (const v1::IdMapping& m : type == kUidmapAttr
-                                        ? request_.uid_mappings()
-                                        : request_.gid_mappings()) {
-        absl::StrAppend(&text, m.container_id(), " ", m.host_id(), " ",
-                        m.size(), "\n");
+      for (const v1::plain::IdMapping& m : type == kUidmapAttr
+                                               ? request_.uid_mappings
+                                               : request_.gid_mappings) {
+        absl::StrAppend(&text, m.container_id, " ", m.host_id, " ", m.size,
+                        "\n");
       }
       return AddText(type,
                      type == kUidmapAttr ? "uid_mappings" : "gid_mappings",
                      text);
     case kOomScoreAdjAttr:
       return AddText(type, "oom_score_adj",
-                     absl::StrCat(request_.oom_score_adj()));
+                     absl::StrCat(*request_.oom_score_adj));
     case kUidmapPathAttr:
-      return AddText(type, "uidmap_helper", request_.uidmap_helper());
+      return AddText(type, "uidmap_helper", request_.uidmap_helper);
     case kGidmapPathAttr:
-      return AddText(type, "gidmap_helper", request_.gidmap_helper());
+      return AddText(type, "gidmap_helper", request_.gidmap_helper);
     case kMountSourcesAttr:
       if (dialect_ == RuncDialect::kRunc11) {
-        for (const std::string& source : request_.mount_sources()) {
+        for (const std::string& source : request_.mount_sources) {
           text += source;
           text += '\0';
         }
         return AddText(type, "mount_sources", text);
       }
-      for (const v1::TimeOffset& offset : request_.time_offsets()) {
+      for (const v1::plain::TimeOffset& offset : request_.time_offsets) {
         absl::StrAppend(&text,
-                        offset.clock() == v1::TIME_CLOCK_MONOTONIC
+                        offset.clock == v1::TIME_CLOCK_MONOTONIC
                             ? "monotonic"
                             : "boottime",
-                        " ", offset.seconds(), " ", offset.nanoseconds(),
+                        " ", offset.seconds, " ", offset.nanoseconds,
                         "\n");
       }
       return AddText(type, "time_offsets", text);
@@ -744,39 +740,40 @@ absl::Status Encoder::Emit(uint16_t type) {
 
 absl::StatusOr<std::string> Encoder::Run() {
   NSBOOT_RETURN_IF_ERROR(ValidateRequest(request_));
-  if (request_.has_options()) {
+  if (request_.options.has_value()) {
     return Unencodable("options",
                        "nsboot options cannot be carried by runc's netlink "
                        "message");
   }
-  for (int i = 0; i < request_.join_namespaces_size(); ++i) {
-    const v1::NamespaceJoin& join = request_.join_namespaces(i);
-    if (join.target_case() != v1::NamespaceJoin::kPath) {
+  for (size_t i = 0; i < request_.join_namespaces.size(); ++i) {
+    const v1::plain::NamespaceJoin& join = request_.join_namespaces[i];
+    if (join.target != v1::plain::NamespaceJoin::Target::kPath) {
       return Unencodable(absl::StrCat("join_namespaces[", i, "]"),
                          "runc's netlink message can only join by path");
     }
-    if (join.path().find(',') != std::string::npos) {
+    if (join.path.find(',') != std::string::npos) {
       return Unencodable(absl::StrCat("join_namespaces[", i, "].path"),
                          "contains ',', the NS_PATHS separator");
     }
   }
-  if (dialect_ == RuncDialect::kRunc12 && request_.mount_sources_size() > 0) {
+  if (dialect_ == RuncDialect::kRunc12 && !request_.mount_sources.empty()) {
     return Unencodable("mount_sources",
                        "runc 1.2+ has no MOUNT_SOURCES attribute (27290 is "
                        "TIMENSOFFSET there)");
   }
-  if (dialect_ == RuncDialect::kRunc11 && request_.time_offsets_size() > 0) {
+  if (dialect_ == RuncDialect::kRunc11 && !request_.time_offsets.empty()) {
     return Unencodable("time_offsets",
                        "runc 1.1 has no TIMENSOFFSET attribute (27290 is "
                        "MOUNT_SOURCES there)");
   }
 
-  const bool has_layout = request_.has_netlink_layout();
-  const v1::NetlinkLayout& layout = request_.netlink_layout();
+  const bool has_layout = request_.netlink_layout.has_value();
+  const v1::plain::NetlinkLayout layout =
+      request_.netlink_layout.value_or(v1::plain::NetlinkLayout());
   out_.assign(kNetlinkHeaderSize, '\0');  // filled in at the end
   bool emitted[kMaxNetlinkAttributes] = {};
   if (has_layout) {
-    for (uint32_t type : layout.attribute_order()) {  // validated: known, once
+    for (uint32_t type : layout.attribute_order) {  // validated: known, once
       const uint16_t t = static_cast<uint16_t>(type);
       if (t != kCloneFlagsAttr && !IsSet(t)) continue;
       NSBOOT_RETURN_IF_ERROR(Emit(t));
@@ -799,11 +796,10 @@ absl::StatusOr<std::string> Encoder::Run() {
   header.reserve(kNetlinkHeaderSize);
   AppendU32(static_cast<uint32_t>(out_.size()), &header);
   AppendU16(kRuncInitMsgType, &header);
-  AppendU16(static_cast<uint16_t>(layout.has_flags() ? layout.flags()
-                                                     : kNlmFRequest),
+  AppendU16(static_cast<uint16_t>(layout.flags.value_or(kNlmFRequest)),
             &header);
-  AppendU32(layout.has_sequence() ? layout.sequence() : 1, &header);
-  AppendU32(layout.has_port() ? layout.port() : 0, &header);
+  AppendU32(layout.sequence.value_or(1), &header);
+  AppendU32(layout.port.value_or(0), &header);
   out_.replace(0, kNetlinkHeaderSize, header);
   return std::move(out_);
 }
@@ -840,8 +836,8 @@ absl::StatusOr<uint32_t> ParseNetlinkHeader(absl::string_view header) {
   return length;
 }
 
-absl::StatusOr<v1::BootstrapRequest> DecodeNetlink(absl::string_view message,
-                                                   RuncDialect dialect) {
+absl::StatusOr<v1::plain::BootstrapRequest> DecodeNetlinkPlain(
+    absl::string_view message, RuncDialect dialect) {
   if (!IsValidDialect(dialect)) {
     return absl::InvalidArgumentError(
         absl::StrCat("unknown runc dialect ", static_cast<int>(dialect)));
@@ -859,11 +855,11 @@ absl::StatusOr<v1::BootstrapRequest> DecodeNetlink(absl::string_view message,
                                             "(nlmsg_len ",
                                             length, ")"));
   }
-  v1::BootstrapRequest request;
-  v1::NetlinkLayout* layout = request.mutable_netlink_layout();
-  layout->set_flags(LoadU16(message.data() + 6));
-  layout->set_sequence(LoadU32(message.data() + 8));
-  layout->set_port(LoadU32(message.data() + 12));
+  v1::plain::BootstrapRequest request;
+  v1::plain::NetlinkLayout& layout = request.netlink_layout.emplace();
+  layout.flags = LoadU16(message.data() + 6);
+  layout.sequence = LoadU32(message.data() + 8);
+  layout.port = LoadU32(message.data() + 12);
   Decoder decoder(message, dialect, &request);
   NSBOOT_RETURN_IF_ERROR(decoder.Run(length));
   // Defence in depth: the checks above imply every rule of ValidateRequest.
@@ -872,8 +868,8 @@ absl::StatusOr<v1::BootstrapRequest> DecodeNetlink(absl::string_view message,
   return request;
 }
 
-absl::StatusOr<std::string> EncodeNetlink(const v1::BootstrapRequest& request,
-                                          RuncDialect dialect) {
+absl::StatusOr<std::string> EncodeNetlink(
+    const v1::plain::BootstrapRequest& request, RuncDialect dialect) {
   if (!IsValidDialect(dialect)) {
     return absl::InvalidArgumentError(
         absl::StrCat("unknown runc dialect ", static_cast<int>(dialect)));

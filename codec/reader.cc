@@ -92,7 +92,7 @@ absl::StatusOr<ReadResult> ReadRequest(ByteSource& source,
     NSBOOT_RETURN_IF_ERROR(
         ReadExactly(source, total - kNetlinkHeaderSize, &buffer));
     NSBOOT_ASSIGN_OR_RETURN(result.request,
-                            DecodeNetlink(buffer, options.runc_dialect));
+                            DecodeNetlinkPlain(buffer, options.runc_dialect));
   } else {
     if (!options.accept_frame) {
       return DecodeError(0, "nsboot frames are not accepted here");
@@ -104,7 +104,7 @@ absl::StatusOr<ReadResult> ReadRequest(ByteSource& source,
       return DecodeError(5, "a reply frame where a request was expected");
     }
     NSBOOT_RETURN_IF_ERROR(ReadExactly(source, header.payload_size, &buffer));
-    NSBOOT_ASSIGN_OR_RETURN(result.request, DecodeRequestFrame(buffer));
+    NSBOOT_ASSIGN_OR_RETURN(result.request, DecodeRequestFramePlain(buffer));
   }
   result.size = buffer.size();
   return result;

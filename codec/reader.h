@@ -23,7 +23,7 @@
 
 #include "absl/status/statusor.h"
 #include "codec/netlink.h"
-#include "proto/nsboot/v1/bootstrap.pb.h"
+#include "proto/nsboot/v1/plain.h"
 
 namespace nsboot {
 namespace codec {
@@ -73,7 +73,9 @@ struct ReaderOptions {
 };
 
 struct ReadResult {
-  v1::BootstrapRequest request;
+  // Plain, so the pre-main path needs no protobuf runtime; v1::ToProto
+  // (proto/nsboot/v1/plain_convert.h) gives the generated message.
+  v1::plain::BootstrapRequest request;
   Encoding encoding;
   // Bytes consumed from the source: the whole message, nothing more.
   size_t size = 0;

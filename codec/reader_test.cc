@@ -93,7 +93,7 @@ TEST_P(ChunkedReadTest, NetlinkArrivesWhole) {
   EXPECT_EQ(result.size, msg.size());
   // Exactly the message and not one byte of the traffic that follows it.
   EXPECT_EQ(source.consumed(), msg.size());
-  ASSERT_EQ(result.request.create_namespaces_size(), 2);
+  ASSERT_EQ(result.request.create_namespaces.size(), 2u);
 }
 
 TEST_P(ChunkedReadTest, FrameArrivesWhole) {
@@ -103,7 +103,7 @@ TEST_P(ChunkedReadTest, FrameArrivesWhole) {
                               ReadRequest(source, ReaderOptions()));
   EXPECT_EQ(result.encoding, Encoding::kFrame);
   EXPECT_EQ(source.consumed(), msg.size());
-  EXPECT_EQ(result.request.oom_score_adj(), 7);
+  EXPECT_EQ(result.request.oom_score_adj, 7);
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -231,7 +231,7 @@ TEST(FdReaderTest, NonBlockingFdWaitsForSlowWriter) {
   auto result = ReadRequestFromFd(sv[1], ReaderOptions());
   writer.join();
   ASSERT_THAT(result, IsOk());
-  EXPECT_EQ(result->request.oom_score_adj(), 7);
+  EXPECT_EQ(result->request.oom_score_adj, 7);
   close(sv[0]);
   close(sv[1]);
 }

@@ -2,13 +2,14 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "codec/limits.h"
 #include "common/status_macros.h"
-#include "proto/nsboot/v1/bootstrap.pb.h"
+#include "proto/nsboot/v1/plain.h"
 
 namespace nsboot {
 namespace codec {
@@ -18,7 +19,7 @@ absl::Status Invalid(absl::string_view field, absl::string_view reason) {
   return absl::InvalidArgumentError(absl::StrCat(field, ": ", reason));
 }
 
-std::string Indexed(absl::string_view field, int index) {
+std::string Indexed(absl::string_view field, size_t index) {
   return absl::StrCat(field, "[", index, "]");
 }
 
@@ -37,153 +38,154 @@ absl::Status ValidatePath(absl::string_view field, absl::string_view path) {
 }
 
 bool IsKnownNamespace(int value) {
-  return value != v1::NAMESPACE_UNSPECIFIED && v1::Namespace_IsValid(value);
+  return value != v1::NAMESPACE_UNSPECIFIED &&
+         v1::plain::IsDeclared(static_cast<v1::Namespace>(value));
 }
 
 std::string NamespaceName(int value) {
-  return v1::Namespace_IsValid(value) ? v1::Namespace_Name(value)
-                                      : absl::StrCat(value);
+  const char* name = v1::plain::EnumName(static_cast<v1::Namespace>(value));
+  return name != nullptr ? name : absl::StrCat(value);
 }
 
 absl::Status ValidateIdMappings(
     absl::string_view field,
-    const google::protobuf::RepeatedPtrField<v1::IdMapping>& mappings) {
-  if (mappings.size() > kMaxIdMappings) {
+    const std::vector<v1::plain::IdMapping>& mappings) {
+  if (mappings.size() > static_cast<size_t>(kMaxIdMappings)) {
     return Invalid(field, absl::StrCat(mappings.size(),
                                        " entries, over the kernel's limit of ",
                                        kMaxIdMappings));
   }
   constexpr uint64_t kIdSpace = uint64_t{1} << 32;
-  for (int i = 0; i < mappings.size(); ++i) {
-    const v1::IdMapping& m = mappings[i];
-    if (m.size() == 0) {
+  for (size_t i = 0; i < mappings.size(); ++i) {
+    const v1::plain::IdMapping& m = mappings[i];
+    if (m.size == 0) {
       return Invalid(absl::StrCat(Indexed(field, i), ".size"),
                      "0, must be at least 1");
     }
-    if (uint64_t{m.container_id()} + m.size() > kIdSpace) {
+    if (uint64_t{m.container_id} + m.size > kIdSpace) {
       return Invalid(Indexed(field, i),
-                     absl::StrCat("container range ", m.container_id(), "+",
-                                  m.size(), " wraps past 2^32"));
+                     absl::StrCat("container range ", m.container_id, "+",
+                                  m.size, " wraps past 2^32"));
     }
-    if (uint64_t{m.host_id()} + m.size() > kIdSpace) {
+    if (uint64_t{m.host_id} + m.size > kIdSpace) {
       return Invalid(Indexed(field, i),
-                     absl::StrCat("host range ", m.host_id(), "+", m.size(),
+                     absl::StrCat("host range ", m.host_id, "+", m.size,
                                   " wraps past 2^32"));
     }
   }
   return absl::OkStatus();
 }
 
-absl::Status ValidateJoins(const v1::BootstrapRequest& request) {
+absl::Status ValidateJoins(const v1::plain::BootstrapRequest& request) {
   // Index of the first join of each type; the count is bounded by the
   // number of types because a second join of a type is an error.
   int first_join[v1::Namespace_ARRAYSIZE];
   for (int& index : first_join) index = -1;
-  for (int i = 0; i < request.join_namespaces_size(); ++i) {
-    const v1::NamespaceJoin& join = request.join_namespaces(i);
+  for (size_t i = 0; i < request.join_namespaces.size(); ++i) {
+    const v1::plain::NamespaceJoin& join = request.join_namespaces[i];
     const std::string field = Indexed("join_namespaces", i);
-    if (!IsKnownNamespace(join.type())) {
+    if (!IsKnownNamespace(join.type)) {
       return Invalid(absl::StrCat(field, ".type"),
                      absl::StrCat("unknown namespace ",
-                                  NamespaceName(join.type())));
+                                  NamespaceName(join.type)));
     }
-    if (first_join[join.type()] >= 0) {
+    if (first_join[join.type] >= 0) {
       return Invalid(absl::StrCat(field, ".type"),
-                     absl::StrCat("second join of ", NamespaceName(join.type()),
+                     absl::StrCat("second join of ", NamespaceName(join.type),
                                   " (first at join_namespaces[",
-                                  first_join[join.type()], "])"));
+                                  first_join[join.type], "])"));
     }
-    first_join[join.type()] = i;
-    switch (join.target_case()) {
-      case v1::NamespaceJoin::kPath:
+    first_join[join.type] = static_cast<int>(i);
+    switch (join.target) {
+      case v1::plain::NamespaceJoin::Target::kPath:
         NSBOOT_RETURN_IF_ERROR(
-            ValidatePath(absl::StrCat(field, ".path"), join.path()));
+            ValidatePath(absl::StrCat(field, ".path"), join.path));
         break;
-      case v1::NamespaceJoin::kPid:
-        if (join.pid() <= 0) {
+      case v1::plain::NamespaceJoin::Target::kPid:
+        if (join.pid <= 0) {
           return Invalid(absl::StrCat(field, ".pid"),
-                         absl::StrCat(join.pid(), ", must be positive"));
+                         absl::StrCat(join.pid, ", must be positive"));
         }
         break;
-      case v1::NamespaceJoin::kPidfd:
-        if (join.pidfd() < 0) {
+      case v1::plain::NamespaceJoin::Target::kPidfd:
+        if (join.pidfd < 0) {
           return Invalid(absl::StrCat(field, ".pidfd"),
-                         absl::StrCat(join.pidfd(), ", must be >= 0"));
+                         absl::StrCat(join.pidfd, ", must be >= 0"));
         }
         break;
-      case v1::NamespaceJoin::TARGET_NOT_SET:
+      case v1::plain::NamespaceJoin::Target::kNone:
         return Invalid(field, "no path, pid or pidfd");
     }
   }
   return absl::OkStatus();
 }
 
-absl::Status ValidateTimeOffsets(const v1::BootstrapRequest& request) {
+absl::Status ValidateTimeOffsets(const v1::plain::BootstrapRequest& request) {
   bool seen[v1::TimeClock_ARRAYSIZE] = {};
-  for (int i = 0; i < request.time_offsets_size(); ++i) {
-    const v1::TimeOffset& offset = request.time_offsets(i);
+  for (size_t i = 0; i < request.time_offsets.size(); ++i) {
+    const v1::plain::TimeOffset& offset = request.time_offsets[i];
     const std::string field = Indexed("time_offsets", i);
-    if (offset.clock() == v1::TIME_CLOCK_UNSPECIFIED ||
-        !v1::TimeClock_IsValid(offset.clock())) {
+    if (offset.clock == v1::TIME_CLOCK_UNSPECIFIED ||
+        !v1::plain::IsDeclared(offset.clock)) {
       return Invalid(absl::StrCat(field, ".clock"),
-                     absl::StrCat("unknown clock ", offset.clock()));
+                     absl::StrCat("unknown clock ", offset.clock));
     }
-    if (seen[offset.clock()]) {
+    if (seen[offset.clock]) {
       return Invalid(absl::StrCat(field, ".clock"),
                      absl::StrCat("second offset for ",
-                                  v1::TimeClock_Name(offset.clock())));
+                                  v1::plain::EnumName(offset.clock)));
     }
-    seen[offset.clock()] = true;
-    if (offset.nanoseconds() < 0 ||
-        offset.nanoseconds() >= kNanosecondsPerSecond) {
+    seen[offset.clock] = true;
+    if (offset.nanoseconds < 0 ||
+        offset.nanoseconds >= kNanosecondsPerSecond) {
       return Invalid(absl::StrCat(field, ".nanoseconds"),
-                     absl::StrCat(offset.nanoseconds(),
+                     absl::StrCat(offset.nanoseconds,
                                   ", must be in [0, 1000000000)"));
     }
   }
   return absl::OkStatus();
 }
 
-absl::Status ValidateMountSources(const v1::BootstrapRequest& request) {
-  if (request.mount_sources_size() > kMaxMountSources) {
+absl::Status ValidateMountSources(const v1::plain::BootstrapRequest& request) {
+  if (request.mount_sources.size() > static_cast<size_t>(kMaxMountSources)) {
     return Invalid("mount_sources",
-                   absl::StrCat(request.mount_sources_size(),
+                   absl::StrCat(request.mount_sources.size(),
                                 " entries, over the limit of ",
                                 kMaxMountSources));
   }
-  for (int i = 0; i < request.mount_sources_size(); ++i) {
-    const std::string& source = request.mount_sources(i);
+  for (size_t i = 0; i < request.mount_sources.size(); ++i) {
+    const std::string& source = request.mount_sources[i];
     if (source.empty()) continue;  // a mount that is not a bind mount
     NSBOOT_RETURN_IF_ERROR(ValidatePath(Indexed("mount_sources", i), source));
   }
   return absl::OkStatus();
 }
 
-absl::Status ValidateOptions(const v1::Options& options) {
-  if (!v1::LogLevel_IsValid(options.log_level())) {
+absl::Status ValidateOptions(const v1::plain::Options& options) {
+  if (!v1::plain::IsDeclared(options.log_level)) {
     return Invalid("options.log_level",
-                   absl::StrCat("unknown log level ", options.log_level()));
+                   absl::StrCat("unknown log level ", options.log_level));
   }
-  if (options.parent_death_signal() < 0 ||
-      options.parent_death_signal() > kMaxSignal) {
+  if (options.parent_death_signal < 0 ||
+      options.parent_death_signal > kMaxSignal) {
     return Invalid("options.parent_death_signal",
-                   absl::StrCat(options.parent_death_signal(),
+                   absl::StrCat(options.parent_death_signal,
                                 ", must be 0.." , kMaxSignal));
   }
   return absl::OkStatus();
 }
 
-absl::Status ValidateNetlinkLayout(const v1::NetlinkLayout& layout) {
-  if (layout.attribute_order_size() > kMaxNetlinkAttributes) {
+absl::Status ValidateNetlinkLayout(const v1::plain::NetlinkLayout& layout) {
+  if (layout.attribute_order.size() > static_cast<size_t>(kMaxNetlinkAttributes)) {
     return Invalid("netlink_layout.attribute_order",
-                   absl::StrCat(layout.attribute_order_size(),
+                   absl::StrCat(layout.attribute_order.size(),
                                 " entries, at most ", kMaxNetlinkAttributes));
   }
   constexpr int kTypes =
       kLastNetlinkAttributeType - kFirstNetlinkAttributeType + 1;
   bool seen[kTypes] = {};
-  for (int i = 0; i < layout.attribute_order_size(); ++i) {
-    const uint32_t type = layout.attribute_order(i);
+  for (size_t i = 0; i < layout.attribute_order.size(); ++i) {
+    const uint32_t type = layout.attribute_order[i];
     const std::string field = Indexed("netlink_layout.attribute_order", i);
     if (type < kFirstNetlinkAttributeType || type > kLastNetlinkAttributeType) {
       return Invalid(field, absl::StrCat("unknown attribute type ", type));
@@ -194,25 +196,25 @@ absl::Status ValidateNetlinkLayout(const v1::NetlinkLayout& layout) {
     }
     seen[type - kFirstNetlinkAttributeType] = true;
   }
-  if (layout.flags() > 0xFFFF) {
+  if (layout.flags.value_or(0) > 0xFFFF) {
     return Invalid("netlink_layout.flags",
-                   absl::StrCat(layout.flags(), " does not fit in 16 bits"));
+                   absl::StrCat(*layout.flags, " does not fit in 16 bits"));
   }
   return absl::OkStatus();
 }
 
 }  // namespace
 
-absl::Status ValidateRequest(const v1::BootstrapRequest& request) {
-  if (request.schema_version() > kMaxSchemaVersion) {
+absl::Status ValidateRequest(const v1::plain::BootstrapRequest& request) {
+  if (request.schema_version > kMaxSchemaVersion) {
     return Invalid("schema_version",
-                   absl::StrCat(request.schema_version(),
+                   absl::StrCat(request.schema_version,
                                 " is not supported (0 or 1)"));
   }
 
   uint32_t created = 0;  // bit per Namespace value
-  for (int i = 0; i < request.create_namespaces_size(); ++i) {
-    const int type = request.create_namespaces(i);
+  for (size_t i = 0; i < request.create_namespaces.size(); ++i) {
+    const int type = request.create_namespaces[i];
     if (!IsKnownNamespace(type)) {
       return Invalid(Indexed("create_namespaces", i),
                      absl::StrCat("unknown namespace ", NamespaceName(type)));
@@ -226,34 +228,34 @@ absl::Status ValidateRequest(const v1::BootstrapRequest& request) {
 
   NSBOOT_RETURN_IF_ERROR(ValidateJoins(request));
   NSBOOT_RETURN_IF_ERROR(
-      ValidateIdMappings("uid_mappings", request.uid_mappings()));
+      ValidateIdMappings("uid_mappings", request.uid_mappings));
   NSBOOT_RETURN_IF_ERROR(
-      ValidateIdMappings("gid_mappings", request.gid_mappings()));
+      ValidateIdMappings("gid_mappings", request.gid_mappings));
 
-  if (!v1::SetgroupsPolicy_IsValid(request.setgroups())) {
+  if (!v1::plain::IsDeclared(request.setgroups)) {
     return Invalid("setgroups",
-                   absl::StrCat("unknown policy ", request.setgroups()));
+                   absl::StrCat("unknown policy ", request.setgroups));
   }
-  if (request.has_oom_score_adj() &&
-      (request.oom_score_adj() < kMinOomScoreAdj ||
-       request.oom_score_adj() > kMaxOomScoreAdj)) {
+  if (request.oom_score_adj.has_value() &&
+      (*request.oom_score_adj < kMinOomScoreAdj ||
+       *request.oom_score_adj > kMaxOomScoreAdj)) {
     return Invalid("oom_score_adj",
-                   absl::StrCat(request.oom_score_adj(), ", must be ",
+                   absl::StrCat(*request.oom_score_adj, ", must be ",
                                 kMinOomScoreAdj, "..", kMaxOomScoreAdj));
   }
-  if (!request.uidmap_helper().empty()) {
-    NSBOOT_RETURN_IF_ERROR(ValidatePath("uidmap_helper", request.uidmap_helper()));
+  if (!request.uidmap_helper.empty()) {
+    NSBOOT_RETURN_IF_ERROR(ValidatePath("uidmap_helper", request.uidmap_helper));
   }
-  if (!request.gidmap_helper().empty()) {
-    NSBOOT_RETURN_IF_ERROR(ValidatePath("gidmap_helper", request.gidmap_helper()));
+  if (!request.gidmap_helper.empty()) {
+    NSBOOT_RETURN_IF_ERROR(ValidatePath("gidmap_helper", request.gidmap_helper));
   }
   NSBOOT_RETURN_IF_ERROR(ValidateTimeOffsets(request));
   NSBOOT_RETURN_IF_ERROR(ValidateMountSources(request));
-  if (request.has_options()) {
-    NSBOOT_RETURN_IF_ERROR(ValidateOptions(request.options()));
+  if (request.options.has_value()) {
+    NSBOOT_RETURN_IF_ERROR(ValidateOptions(*request.options));
   }
-  if (request.has_netlink_layout()) {
-    NSBOOT_RETURN_IF_ERROR(ValidateNetlinkLayout(request.netlink_layout()));
+  if (request.netlink_layout.has_value()) {
+    NSBOOT_RETURN_IF_ERROR(ValidateNetlinkLayout(*request.netlink_layout));
   }
   return absl::OkStatus();
 }

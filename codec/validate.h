@@ -35,11 +35,15 @@
 
 #include "absl/status/status.h"
 #include "proto/nsboot/v1/bootstrap.pb.h"
+#include "proto/nsboot/v1/plain.h"
 
 namespace nsboot {
 namespace codec {
 
-// OK, or InvalidArgument naming the first offending field.
+// OK, or InvalidArgument naming the first offending field. The plain
+// overload is the implementation (no protobuf runtime); the generated one
+// converts (validate_proto.cc, linked only where it is called).
+absl::Status ValidateRequest(const v1::plain::BootstrapRequest& request);
 absl::Status ValidateRequest(const v1::BootstrapRequest& request);
 
 }  // namespace codec

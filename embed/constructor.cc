@@ -8,6 +8,16 @@
 // runc's Go runtime starts only after nsexec has returned.
 #include "embed/include/nsboot/nsboot.h"
 
+// Foreign links pull this object out of libnsboot.a with
+// -Wl,--undefined=nsboot_constructor_anchor (docs/EMBEDDING.md): a plain
+// archive link then takes only what the hook needs, which --whole-archive
+// would not (it would also link the archive's protobuf-based objects and
+// their start-up cost).
+extern "C" {
+extern const int nsboot_constructor_anchor;
+const int nsboot_constructor_anchor = 1;
+}
+
 namespace {
 
 __attribute__((constructor(200))) void NsbootConstructor(int argc,

@@ -13,7 +13,6 @@
 #include "codec/frame.h"
 #include "common/status_macros.h"
 #include "executor/runc_replies.h"
-#include "proto/nsboot/v1/plain_convert.h"
 
 namespace nsboot {
 namespace embed {
@@ -49,9 +48,7 @@ absl::StatusOr<size_t> SendWithFds(int sock, absl::string_view data,
 
 absl::Status FrameReplySink::Send(const v1::plain::BootstrapReply& reply,
                                   const executor::Attachments& attachments) {
-  // Through the generated message for now: the codec's encoder takes it.
-  NSBOOT_ASSIGN_OR_RETURN(std::string frame,
-                          codec::EncodeReplyFrame(v1::ToProto(reply)));
+  NSBOOT_ASSIGN_OR_RETURN(std::string frame, codec::EncodeReplyFrame(reply));
   absl::string_view rest = frame;
   if (!attachments.fds.empty()) {
     NSBOOT_ASSIGN_OR_RETURN(size_t sent,

@@ -3,6 +3,11 @@
 // This runs before main(), often before the host's own static constructors.
 // It keeps to what is safe there: libc, and the codec/executor libraries,
 // which need only the runtime libraries' initializers (see constructor.cc).
+// Nothing on this path uses protobuf's runtime: requests decode into the
+// plain structs of proto/nsboot/v1/plain.h and replies are encoded by
+// codec/wire.h, so a host that links the hook does not pay protobuf's
+// start-up (descriptor registration, a multi-megabyte image) at every exec;
+// //embed:hook_closure_test checks that no protobuf symbol is linked.
 // Every failure is reported to the parent and ends the process with status
 // 1; nothing falls through into main() outside the requested namespaces.
 #include <errno.h>
@@ -40,15 +45,17 @@ namespace {
 // marker, since nothing can write it whoever made it.
 constexpr char kSealedMarker[] = "_NSBOOT_SEALED_EXE";
 
-v1::BootstrapReply MakeError(v1::Step step, const absl::Status& status) {
-  v1::BootstrapReply reply;
-  v1::Error* error = reply.mutable_error();
-  error->set_stage(v1::STAGE_READER);
-  error->set_step(step);
-  error->set_code(static_cast<int32_t>(status.code()));
-  error->set_message(std::string(status.message()));
+v1::plain::BootstrapReply MakeError(v1::Step step,
+                                    const absl::Status& status) {
+  v1::plain::BootstrapReply reply;
+  reply.kind = v1::plain::BootstrapReply::Kind::kError;
+  v1::plain::Error& error = reply.error;
+  error.stage = v1::STAGE_READER;
+  error.step = step;
+  error.code = static_cast<int32_t>(status.code());
+  error.message = std::string(status.message());
   if (auto offset = codec::DecodeErrorOffset(status)) {
-    error->set_byte_offset(*offset);
+    error.byte_offset = *offset;
   }
   return reply;
 }
@@ -152,8 +159,8 @@ int RunHook(char** argv) {
              : v1::STEP_READ_REQUEST,
          read.status());
   }
-  const v1::BootstrapRequest& request = read->request;
-  if (request.options().seal_exe() && !sealed) {
+  const v1::plain::BootstrapRequest& request = read->request;
+  if (request.options_or_default().seal_exe && !sealed) {
     Fail(sink, v1::STEP_SEAL_EXE,
          absl::FailedPreconditionError(
              "options.seal_exe: not running from a sealed binary; the parent "
@@ -173,7 +180,7 @@ int RunHook(char** argv) {
     options.default_log_level = env.log_level != v1::LOG_LEVEL_UNSPECIFIED
                                     ? env.log_level
                                     : v1::LOG_LEVEL_DEBUG;
-    if (request.mount_sources_size() > 0) {
+    if (!request.mount_sources.empty()) {
       if (!env.has_mount_fds) {
         Fail(sink, v1::STEP_MOUNT_SOURCES,
              absl::InvalidArgumentError(

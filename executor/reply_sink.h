@@ -39,13 +39,6 @@ class ReplySink {
   virtual ~ReplySink() = default;
   virtual absl::Status Send(const v1::plain::BootstrapReply& reply,
                             const Attachments& attachments) = 0;
-
-  // For callers that still build generated replies (embed/premain.cc):
-  // v1::ToPlain, then the above. Defined in reply_sink_proto.cc
-  // (//executor:reply_sink_proto), so that code that never calls it links no
-  // protobuf code for it.
-  absl::Status Send(const v1::BootstrapReply& reply,
-                    const Attachments& attachments);
 };
 
 }  // namespace executor

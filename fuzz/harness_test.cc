@@ -136,7 +136,7 @@ absl::StatusOr<codec::ReadResult> ReadOneByteTooMany(
 absl::StatusOr<codec::ReadResult> ReadDropsJoins(
     codec::ByteSource& source, const codec::ReaderOptions& options) {
   auto result = codec::ReadRequest(source, options);
-  if (result.ok()) result->request.clear_join_namespaces();
+  if (result.ok()) result->request.join_namespaces.clear();
   return result;
 }
 

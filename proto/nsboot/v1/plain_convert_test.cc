@@ -5,80 +5,15 @@
 
 #include <string>
 
-#include "google/protobuf/descriptor.h"
-#include "google/protobuf/message.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
+#include "proto/nsboot/v1/fill_message.h"
 
 namespace nsboot {
 namespace v1 {
 namespace {
 
-using ::google::protobuf::FieldDescriptor;
-using ::google::protobuf::Message;
-using ::google::protobuf::Reflection;
 using ::google::protobuf::util::MessageDifferencer;
-
-// Sets every field of `message` (recursively) to a value that is not the
-// default, distinct per field; repeated fields get two elements. For each
-// oneof, only member number `oneof_pick` (modulo its size) is set. Enums get
-// `open_enum ? 1000 + n : the last declared value`.
-void Fill(Message* message, int oneof_pick, bool open_enum, int* counter) {
-  const Reflection* r = message->GetReflection();
-  const auto* d = message->GetDescriptor();
-  for (int i = 0; i < d->field_count(); ++i) {
-    const FieldDescriptor* f = d->field(i);
-    if (const auto* oneof = f->real_containing_oneof()) {
-      if (oneof->field(oneof_pick % oneof->field_count()) != f) continue;
-    }
-    const int copies = f->is_repeated() ? 2 : 1;
-    for (int c = 0; c < copies; ++c) {
-      const int n = ++*counter;
-      switch (f->cpp_type()) {
-        case FieldDescriptor::CPPTYPE_INT32:
-          f->is_repeated() ? r->AddInt32(message, f, -n)
-                           : r->SetInt32(message, f, -n);
-          break;
-        case FieldDescriptor::CPPTYPE_INT64:
-          f->is_repeated() ? r->AddInt64(message, f, -n * 1000000007LL)
-                           : r->SetInt64(message, f, -n * 1000000007LL);
-          break;
-        case FieldDescriptor::CPPTYPE_UINT32:
-          f->is_repeated() ? r->AddUInt32(message, f, 0xF0000000u + n)
-                           : r->SetUInt32(message, f, 0xF0000000u + n);
-          break;
-        case FieldDescriptor::CPPTYPE_UINT64:
-          f->is_repeated() ? r->AddUInt64(message, f, (1ULL << 40) + n)
-                           : r->SetUInt64(message, f, (1ULL << 40) + n);
-          break;
-        case FieldDescriptor::CPPTYPE_BOOL:
-          f->is_repeated() ? r->AddBool(message, f, true)
-                           : r->SetBool(message, f, true);
-          break;
-        case FieldDescriptor::CPPTYPE_ENUM: {
-          const auto* e = f->enum_type();
-          int value = open_enum ? 1000 + n : e->value(e->value_count() - 1)->number();
-          f->is_repeated() ? r->AddEnumValue(message, f, value)
-                           : r->SetEnumValue(message, f, value);
-          break;
-        }
-        case FieldDescriptor::CPPTYPE_STRING: {
-          std::string s = "s" + std::to_string(n) + std::string("\0\xff", 2);
-          f->is_repeated() ? r->AddString(message, f, s)
-                           : r->SetString(message, f, s);
-          break;
-        }
-        case FieldDescriptor::CPPTYPE_MESSAGE:
-          Fill(f->is_repeated() ? r->AddMessage(message, f)
-                                : r->MutableMessage(message, f),
-               oneof_pick, open_enum, counter);
-          break;
-        default:
-          FAIL() << "field type not handled by this test: " << f->full_name();
-      }
-    }
-  }
-}
 
 class PlainConvertTest
     : public ::testing::TestWithParam<std::tuple<int, bool>> {};
@@ -86,7 +21,7 @@ class PlainConvertTest
 TEST_P(PlainConvertTest, RequestRoundTrip) {
   BootstrapRequest request;
   int counter = 0;
-  Fill(&request, std::get<0>(GetParam()), std::get<1>(GetParam()), &counter);
+  FillMessage(&request, std::get<0>(GetParam()), std::get<1>(GetParam()), &counter);
   BootstrapRequest back = ToProto(ToPlain(request));
   EXPECT_TRUE(MessageDifferencer::Equals(request, back))
       << request.DebugString() << "\nvs\n" << back.DebugString();
@@ -96,7 +31,7 @@ TEST_P(PlainConvertTest, RequestRoundTrip) {
 TEST_P(PlainConvertTest, ReplyRoundTrip) {
   BootstrapReply reply;
   int counter = 0;
-  Fill(&reply, std::get<0>(GetParam()), std::get<1>(GetParam()), &counter);
+  FillMessage(&reply, std::get<0>(GetParam()), std::get<1>(GetParam()), &counter);
   BootstrapReply back = ToProto(ToPlain(reply));
   EXPECT_TRUE(MessageDifferencer::Equals(reply, back))
       << reply.DebugString() << "\nvs\n" << back.DebugString();
