@@ -53,7 +53,7 @@ class Reader {
   // field of the schema is a group.
   absl::Status Next(Field* field) {
     field->offset = base_ + pos_;
-    uint64_t tag;
+    uint64_t tag = 0;
     NSBOOT_RETURN_IF_ERROR(Varint(&tag, /*max_bytes=*/5));
     field->number = static_cast<uint32_t>(tag >> 3);
     field->wire = static_cast<uint32_t>(tag & 7);
@@ -69,7 +69,7 @@ class Reader {
       case kFixed32:
         return Fixed(4, &field->value);
       case kLen: {
-        uint64_t size;
+        uint64_t size = 0;
         const uint64_t at = base_ + pos_;
         NSBOOT_RETURN_IF_ERROR(Varint(&size, /*max_bytes=*/5));
         // Security: the length is peer-controlled; it is checked against

@@ -38,7 +38,7 @@ for host in "$tmp/host-static" "$tmp/host"; do
   fi
 done
 # Under --config=asan the sanitizer runtimes bring libstdc++ back in.
-cxx_libs='libprotobuf|libabsl|libstdc\+\+'
+cxx_libs='libprotobuf|libabsl|libstdc\+\+|libgcc_s'
 grep -q -- '-fsanitize' "$linkopts" && cxx_libs='libprotobuf|libabsl'
 if ldd "$tmp/host-static" | grep -E "$cxx_libs"; then
   echo "link_test: the static line still loads C++ libraries" >&2

@@ -10,8 +10,9 @@
 # exec. The static closure of a -lNAME is libNAME.a plus, recursively, the
 # archives of the DT_NEEDED entries of libNAME.so (shared libraries carry
 # their dependencies; archives do not). libc, libm, libpthread, librt, libdl,
-# libgcc_s, libutil and libresolv stay shared. Flags other than -l pass
-# through unchanged (e.g. -fsanitize=... under --config=asan).
+# libutil and libresolv stay shared; libgcc_s becomes -static-libgcc. Flags
+# other than -l pass through unchanged (e.g. -fsanitize=... under
+# --config=asan).
 set -euo pipefail
 [ $# -eq 1 ] && [ -f "$1" ] || { echo "usage: $0 LINKOPTS" >&2; exit 2; }
 is_system() {
@@ -33,6 +34,15 @@ while [ ${#queue[@]} -gt 0 ]; do
   queue=("${queue[@]:1}")
   case "$seen" in *" $name "*) continue ;; esac
   seen="$seen$name "
+  if [ "$name" = gcc_s ]; then
+    # The unwinder from libgcc_eh.a instead of libgcc_s.so.1: loading that
+    # library and running its constructor (CPU feature probing with cpuid,
+    # a VM exit each under virtualization) cost every start of a host
+    # ~90 us (docs/BENCHMARKS.md). The hook's C++ code and libstdc++ are in
+    # the executable itself, so their exceptions never cross a shared object.
+    system+=("-static-libgcc")
+    continue
+  fi
   if is_system "$name"; then
     system+=("-l$name")
     continue
