@@ -2,11 +2,11 @@
 # The static release binary works and loads no C++ shared library.
 set -euo pipefail
 nsboot="$1"
-"$nsboot" --version | grep -q "^schema versions: 1$"
+"$nsboot" --version | grep "^schema versions: 1$" > /dev/null
 ldd "$nsboot" > "${TEST_TMPDIR:-/tmp}/ldd.txt"
 cxx_libs='libprotobuf|libabsl|libstdc\+\+'
 # Under --config=asan the sanitizer runtimes bring libstdc++ back in.
-ldd "$nsboot" | grep -q libasan && cxx_libs='libprotobuf|libabsl'
+ldd "$nsboot" | grep libasan > /dev/null && cxx_libs='libprotobuf|libabsl'
 if grep -E "$cxx_libs" "${TEST_TMPDIR:-/tmp}/ldd.txt"; then
   echo "nsboot_static_test: loads C++ shared libraries" >&2
   exit 1

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
@@ -283,8 +284,9 @@ bool LoadRequestFile(const std::string& file, const std::string& format,
     return false;
   };
   absl::StatusOr<codec::Encoding> encoding =
-      format == "text" ? absl::InvalidArgumentError("text")
-                       : codec::DetectEncoding(input);
+      format == "text"
+          ? absl::StatusOr<codec::Encoding>(absl::InvalidArgumentError("text"))
+          : absl::StatusOr<codec::Encoding>(codec::DetectEncoding(input));
   if (format == "netlink" || format == "proto") {
     if (!encoding.ok() ||
         (*encoding == codec::Encoding::kNetlink) != (format == "netlink")) {

@@ -2,35 +2,24 @@
 
 #include <cstdint>
 #include <optional>
-#include <string>
 
-#include "absl/status/status.h"
-#include "absl/strings/cord.h"
-#include "absl/types/optional.h"
-#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "common/status.h"
+#include "common/str_cat.h"
 
 namespace nsboot {
 namespace codec {
 
-absl::Status DecodeError(uint64_t offset, absl::string_view reason) {
-  absl::Status status = absl::InvalidArgumentError(
-      absl::StrCat("offset ", offset, ": ", reason));
-  std::string bytes(8, '\0');
-  for (int i = 0; i < 8; ++i) bytes[i] = static_cast<char>(offset >> (8 * i));
-  status.SetPayload(kByteOffsetPayloadUrl, absl::Cord(bytes));
+Status DecodeError(uint64_t offset, absl::string_view reason) {
+  Status status = InvalidArgumentError(StrCat("offset ", offset, ": ", reason));
+  status.set_byte_offset(offset);
   return status;
 }
 
-std::optional<uint64_t> DecodeErrorOffset(const absl::Status& status) {
-  absl::optional<absl::Cord> payload = status.GetPayload(kByteOffsetPayloadUrl);
-  if (!payload.has_value() || payload->size() != 8) return std::nullopt;
-  std::string bytes(*payload);
-  uint64_t offset = 0;
-  for (int i = 7; i >= 0; --i) {
-    offset = (offset << 8) | static_cast<uint8_t>(bytes[i]);
-  }
-  return offset;
+std::optional<uint64_t> DecodeErrorOffset(const Status& status) {
+  absl::optional<uint64_t> offset = status.byte_offset();
+  if (!offset.has_value()) return std::nullopt;
+  return *offset;
 }
 
 }  // namespace codec

@@ -4,9 +4,8 @@
 #include <cstring>
 #include <string>
 
-#include "absl/status/status.h"
-#include "absl/status/statusor.h"
-#include "absl/strings/str_cat.h"
+#include "common/status.h"
+#include "common/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "codec/decode_error.h"
 #include "codec/validate.h"
@@ -25,10 +24,10 @@ uint32_t LoadLe32(const char* p) {
 
 }  // namespace
 
-absl::StatusOr<FrameHeader> ParseFrameHeader(absl::string_view header) {
+StatusOr<FrameHeader> ParseFrameHeader(absl::string_view header) {
   if (header.size() < kFrameHeaderSize) {
     return DecodeError(header.size(),
-                       absl::StrCat("frame header truncated: ", header.size(),
+                       StrCat("frame header truncated: ", header.size(),
                                     " of ", kFrameHeaderSize, " bytes"));
   }
   if (std::memcmp(header.data(), kFrameMagic, sizeof(kFrameMagic)) != 0) {
@@ -36,45 +35,45 @@ absl::StatusOr<FrameHeader> ParseFrameHeader(absl::string_view header) {
   }
   const auto version = static_cast<uint8_t>(header[4]);
   if (version != kFrameVersion) {
-    return DecodeError(4, absl::StrCat("unsupported frame version ", version,
+    return DecodeError(4, StrCat("unsupported frame version ", version,
                                        " (this side speaks ", kFrameVersion,
                                        ")"));
   }
   const auto kind = static_cast<uint8_t>(header[5]);
   if (kind != static_cast<uint8_t>(FrameKind::kRequest) &&
       kind != static_cast<uint8_t>(FrameKind::kReply)) {
-    return DecodeError(5, absl::StrCat("unknown frame kind ", kind));
+    return DecodeError(5, StrCat("unknown frame kind ", kind));
   }
   if (header[6] != 0 || header[7] != 0) {
     return DecodeError(6, "reserved frame flags are not zero");
   }
   const uint32_t size = LoadLe32(header.data() + 8);
   if (size > kMaxFramePayloadSize) {
-    return DecodeError(8, absl::StrCat("payload length ", size,
+    return DecodeError(8, StrCat("payload length ", size,
                                        " exceeds the cap of ",
                                        kMaxFramePayloadSize));
   }
   return FrameHeader{static_cast<FrameKind>(kind), size};
 }
 
-absl::StatusOr<absl::string_view> FramePayload(absl::string_view frame,
+StatusOr<absl::string_view> FramePayload(absl::string_view frame,
                                                FrameKind want) {
   NSBOOT_ASSIGN_OR_RETURN(FrameHeader header, ParseFrameHeader(frame));
   if (header.kind != want) {
-    return DecodeError(5, absl::StrCat("frame kind ",
+    return DecodeError(5, StrCat("frame kind ",
                                        static_cast<int>(header.kind),
                                        ", expected ", static_cast<int>(want)));
   }
   const uint64_t total = uint64_t{kFrameHeaderSize} + header.payload_size;
   if (frame.size() < total) {
     return DecodeError(frame.size(),
-                       absl::StrCat("frame truncated: payload length ",
+                       StrCat("frame truncated: payload length ",
                                     header.payload_size, " but only ",
                                     frame.size() - kFrameHeaderSize,
                                     " payload bytes"));
   }
   if (frame.size() > total) {
-    return DecodeError(total, absl::StrCat(frame.size() - total,
+    return DecodeError(total, StrCat(frame.size() - total,
                                            " bytes after the end of the frame"));
   }
   return frame.substr(kFrameHeaderSize);
@@ -91,13 +90,13 @@ std::string FrameHeaderBytes(FrameKind kind, uint32_t payload_size) {
   return out;
 }
 
-absl::StatusOr<v1::plain::BootstrapRequest> DecodeRequestFramePlain(
+StatusOr<v1::plain::BootstrapRequest> DecodeRequestFramePlain(
     absl::string_view frame) {
   NSBOOT_ASSIGN_OR_RETURN(absl::string_view payload,
                           FramePayload(frame, FrameKind::kRequest));
   NSBOOT_ASSIGN_OR_RETURN(v1::plain::BootstrapRequest request,
                           ParseRequestPayload(payload, kFrameHeaderSize));
-  absl::Status valid = ValidateRequest(request);
+  Status valid = ValidateRequest(request);
   if (!valid.ok()) {
     // Field-level problems have no single byte position inside a protobuf
     // payload; name the payload's start and the field path.
@@ -106,12 +105,12 @@ absl::StatusOr<v1::plain::BootstrapRequest> DecodeRequestFramePlain(
   return request;
 }
 
-absl::StatusOr<std::string> EncodeReplyFrame(
+StatusOr<std::string> EncodeReplyFrame(
     const v1::plain::BootstrapReply& reply) {
   std::string payload = SerializeReplyPayload(reply);
   if (payload.size() > kMaxFramePayloadSize) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("nsboot.v1.BootstrapReply is ", payload.size(),
+    return InvalidArgumentError(
+        StrCat("nsboot.v1.BootstrapReply is ", payload.size(),
                      " bytes, over the frame cap of ", kMaxFramePayloadSize));
   }
   std::string out = FrameHeaderBytes(FrameKind::kReply,

@@ -18,10 +18,9 @@
 #include <cstdint>
 #include <string>
 
-#include "absl/status/statusor.h"
+#include "common/status.h"
 #include "absl/strings/string_view.h"
 #include "codec/limits.h"
-#include "proto/nsboot/v1/bootstrap.pb.h"
 #include "proto/nsboot/v1/plain.h"
 
 namespace nsboot {
@@ -45,11 +44,11 @@ struct FrameHeader {
 // Validates the first kFrameHeaderSize bytes of a frame: magic, version,
 // a known kind, zero flags and a payload length within the cap.
 // Errors are codec::DecodeError with the offset of the bad field.
-absl::StatusOr<FrameHeader> ParseFrameHeader(absl::string_view header);
+StatusOr<FrameHeader> ParseFrameHeader(absl::string_view header);
 
 // Checks one whole frame of kind `want` (header, then exactly the payload
 // length it announces, nothing after it) and returns its payload.
-absl::StatusOr<absl::string_view> FramePayload(absl::string_view frame,
+StatusOr<absl::string_view> FramePayload(absl::string_view frame,
                                                FrameKind want);
 
 // Decodes one whole request frame (header + payload, nothing after it).
@@ -57,24 +56,24 @@ absl::StatusOr<absl::string_view> FramePayload(absl::string_view frame,
 // result passes codec::ValidateRequest. DecodeRequestFramePlain is the
 // implementation (codec/wire.h; no protobuf runtime, for the pre-main
 // path); DecodeRequestFrame converts its result (frame_proto.cc).
-absl::StatusOr<v1::plain::BootstrapRequest> DecodeRequestFramePlain(
+StatusOr<v1::plain::BootstrapRequest> DecodeRequestFramePlain(
     absl::string_view frame);
-absl::StatusOr<v1::BootstrapRequest> DecodeRequestFrame(
+StatusOr<v1::BootstrapRequest> DecodeRequestFrame(
     absl::string_view frame);
 
 // Decodes one whole reply frame with libprotobuf. Lenient to unknown fields
 // (a newer child may send more than this parent knows).
-absl::StatusOr<v1::BootstrapReply> DecodeReplyFrame(absl::string_view frame);
+StatusOr<v1::BootstrapReply> DecodeReplyFrame(absl::string_view frame);
 
 // Encodes a frame with deterministic serialization. Fails if the payload
 // would exceed kMaxFramePayloadSize; EncodeRequestFrame also runs
 // codec::ValidateRequest, so no encoder emits what the decoder rejects. The
 // plain EncodeReplyFrame writes the same bytes as the generated one without
 // the protobuf runtime (codec/wire.h).
-absl::StatusOr<std::string> EncodeRequestFrame(
+StatusOr<std::string> EncodeRequestFrame(
     const v1::BootstrapRequest& request);
-absl::StatusOr<std::string> EncodeReplyFrame(const v1::BootstrapReply& reply);
-absl::StatusOr<std::string> EncodeReplyFrame(
+StatusOr<std::string> EncodeReplyFrame(const v1::BootstrapReply& reply);
+StatusOr<std::string> EncodeReplyFrame(
     const v1::plain::BootstrapReply& reply);
 
 // The 12-byte header of a frame of `kind` with a payload of `payload_size`

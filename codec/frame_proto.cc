@@ -5,9 +5,8 @@
 #include <cstdint>
 #include <string>
 
-#include "absl/status/status.h"
-#include "absl/status/statusor.h"
-#include "absl/strings/str_cat.h"
+#include "common/status.h"
+#include "common/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "codec/decode_error.h"
 #include "codec/frame.h"
@@ -25,12 +24,12 @@ namespace {
 // A reply nests at most 3 deep; anything deeper is hostile.
 constexpr int kRecursionLimit = 16;
 
-absl::StatusOr<std::string> EncodeFrame(FrameKind kind,
+StatusOr<std::string> EncodeFrame(FrameKind kind,
                                         const google::protobuf::Message& msg) {
   const size_t size = msg.ByteSizeLong();
   if (size > kMaxFramePayloadSize) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(msg.GetDescriptor()->full_name(), " is ", size,
+    return InvalidArgumentError(
+        StrCat(msg.GetDescriptor()->full_name(), " is ", size,
                      " bytes, over the frame cap of ", kMaxFramePayloadSize));
   }
   std::string out = FrameHeaderBytes(kind, static_cast<uint32_t>(size));
@@ -41,21 +40,21 @@ absl::StatusOr<std::string> EncodeFrame(FrameKind kind,
   output.SetSerializationDeterministic(true);
   msg.SerializeWithCachedSizes(&output);
   if (output.HadError()) {
-    return absl::InternalError("protobuf serialization failed");
+    return InternalError("protobuf serialization failed");
   }
   return out;
 }
 
 }  // namespace
 
-absl::StatusOr<v1::BootstrapRequest> DecodeRequestFrame(
+StatusOr<v1::BootstrapRequest> DecodeRequestFrame(
     absl::string_view frame) {
   NSBOOT_ASSIGN_OR_RETURN(v1::plain::BootstrapRequest request,
                           DecodeRequestFramePlain(frame));
   return v1::ToProto(request);
 }
 
-absl::StatusOr<v1::BootstrapReply> DecodeReplyFrame(absl::string_view frame) {
+StatusOr<v1::BootstrapReply> DecodeReplyFrame(absl::string_view frame) {
   NSBOOT_ASSIGN_OR_RETURN(absl::string_view payload,
                           FramePayload(frame, FrameKind::kReply));
   v1::BootstrapReply reply;
@@ -72,13 +71,13 @@ absl::StatusOr<v1::BootstrapReply> DecodeReplyFrame(absl::string_view frame) {
   return reply;
 }
 
-absl::StatusOr<std::string> EncodeRequestFrame(
+StatusOr<std::string> EncodeRequestFrame(
     const v1::BootstrapRequest& request) {
   NSBOOT_RETURN_IF_ERROR(ValidateRequest(request));
   return EncodeFrame(FrameKind::kRequest, request);
 }
 
-absl::StatusOr<std::string> EncodeReplyFrame(const v1::BootstrapReply& reply) {
+StatusOr<std::string> EncodeReplyFrame(const v1::BootstrapReply& reply) {
   return EncodeFrame(FrameKind::kReply, reply);
 }
 

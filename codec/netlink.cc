@@ -1,15 +1,13 @@
 #include "codec/netlink.h"
 
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <string>
 #include <vector>
 
-#include "absl/status/status.h"
-#include "absl/status/statusor.h"
-#include "absl/strings/escaping.h"
-#include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
+#include "common/status.h"
+#include "common/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "codec/decode_error.h"
 #include "codec/limits.h"
@@ -100,7 +98,7 @@ std::string AttributeName(uint16_t type, RuncDialect dialect) {
       break;
     default: name = "attribute"; break;
   }
-  return absl::StrCat(name, " ", type);
+  return StrCat(name, " ", type);
 }
 
 bool IsValidDialect(RuncDialect dialect) {
@@ -112,7 +110,7 @@ constexpr size_t kMaxQuote = 32;
 
 std::string Quote(absl::string_view text) {
   std::string quoted =
-      absl::StrCat("\"", absl::CHexEscape(text.substr(0, kMaxQuote)), "\"");
+      StrCat("\"", CHexEscape(text.substr(0, kMaxQuote)), "\"");
   if (text.size() > kMaxQuote) quoted += "...";
   return quoted;
 }
@@ -164,6 +162,13 @@ const char* ReadSigned(absl::string_view text, size_t* pos, int64_t min,
   return nullptr;
 }
 
+// "0x%08x".
+std::string Hex32(uint32_t v) {
+  char buf[11];
+  std::snprintf(buf, sizeof(buf), "0x%08x", v);
+  return buf;
+}
+
 const char* Describe(char c) { return c == ' ' ? "a space" : "a newline"; }
 
 class Decoder {
@@ -172,34 +177,34 @@ class Decoder {
           v1::plain::BootstrapRequest* request)
       : message_(message), dialect_(dialect), request_(request) {}
 
-  absl::Status Run(uint32_t length);
+  Status Run(uint32_t length);
 
  private:
-  absl::Status DecodeAttribute(uint32_t offset, uint16_t type,
+  Status DecodeAttribute(uint32_t offset, uint16_t type,
                                absl::string_view payload);
 
   // An error about the attribute at `offset`.
-  absl::Status Error(uint64_t offset, absl::string_view reason) const {
+  Status Error(uint64_t offset, absl::string_view reason) const {
     return DecodeError(offset,
-                       absl::StrCat(AttributeName(type_, dialect_), ": ", reason));
+                       StrCat(AttributeName(type_, dialect_), ": ", reason));
   }
 
-  absl::StatusOr<uint32_t> FixedU32(absl::string_view payload) const;
-  absl::StatusOr<bool> Bool(absl::string_view payload) const;
+  StatusOr<uint32_t> FixedU32(absl::string_view payload) const;
+  StatusOr<bool> Bool(absl::string_view payload) const;
   // The text of a Bytemsg, without its terminating NUL. With
   // `allow_inner_nul` (the mount source list) other NULs may occur.
-  absl::StatusOr<absl::string_view> Text(absl::string_view payload,
+  StatusOr<absl::string_view> Text(absl::string_view payload,
                                          bool allow_inner_nul) const;
-  absl::Status CheckPath(uint64_t offset, absl::string_view what,
+  Status CheckPath(uint64_t offset, absl::string_view what,
                          absl::string_view path) const;
 
-  absl::Status DecodeCloneFlags(absl::string_view payload);
-  absl::Status DecodeNsPaths(absl::string_view text);
-  absl::Status DecodeIdMap(absl::string_view text,
+  Status DecodeCloneFlags(absl::string_view payload);
+  Status DecodeNsPaths(absl::string_view text);
+  Status DecodeIdMap(absl::string_view text,
                            std::vector<v1::plain::IdMapping>* mappings);
-  absl::Status DecodeOomScoreAdj(absl::string_view text);
-  absl::Status DecodeMountSources(absl::string_view text);
-  absl::Status DecodeTimeOffsets(absl::string_view text);
+  Status DecodeOomScoreAdj(absl::string_view text);
+  Status DecodeMountSources(absl::string_view text);
+  Status DecodeTimeOffsets(absl::string_view text);
 
   absl::string_view message_;
   RuncDialect dialect_;
@@ -210,7 +215,7 @@ class Decoder {
   uint32_t base_ = 0;
 };
 
-absl::Status Decoder::Run(uint32_t length) {
+Status Decoder::Run(uint32_t length) {
   // Offset of the first occurrence of each attribute type, 0 if none yet.
   uint32_t first_offset[kMaxNetlinkAttributes] = {};
   uint32_t offset = kNetlinkHeaderSize;
@@ -222,7 +227,7 @@ absl::Status Decoder::Run(uint32_t length) {
     const uint32_t remaining = length - offset;
     if (remaining < kNlaHeaderSize) {
       return DecodeError(
-          offset, absl::StrCat("truncated attribute header: ", remaining,
+          offset, StrCat("truncated attribute header: ", remaining,
                                " bytes left, 4 needed"));
     }
     // Security: nla_len is peer-controlled. It is checked against the bytes
@@ -231,12 +236,12 @@ absl::Status Decoder::Run(uint32_t length) {
     const uint16_t type = LoadU16(message_.data() + offset + 2);
     if (nla_len < kNlaHeaderSize) {
       return DecodeError(offset,
-                         absl::StrCat("nla_len ", nla_len,
+                         StrCat("nla_len ", nla_len,
                                       " is shorter than the 4-byte attribute "
                                       "header"));
     }
     if (nla_len > remaining) {
-      return DecodeError(offset, absl::StrCat("nla_len ", nla_len,
+      return DecodeError(offset, StrCat("nla_len ", nla_len,
                                               " runs past the end of the "
                                               "message (",
                                               remaining, " bytes left)"));
@@ -244,7 +249,7 @@ absl::Status Decoder::Run(uint32_t length) {
     const uint32_t padded = Align4(nla_len);
     if (padded > remaining) {
       return DecodeError(offset + nla_len,
-                         absl::StrCat("attribute padding missing: ",
+                         StrCat("attribute padding missing: ",
                                       padded - nla_len,
                                       " zero bytes needed after nla_len ",
                                       nla_len, ", ", remaining - nla_len,
@@ -257,13 +262,13 @@ absl::Status Decoder::Run(uint32_t length) {
     }
     if (type < kFirstNetlinkAttributeType || type > kLastNetlinkAttributeType) {
       return DecodeError(offset,
-                         absl::StrCat("unknown attribute type ", type));
+                         StrCat("unknown attribute type ", type));
     }
     const int index = type - kFirstNetlinkAttributeType;
     if (first_offset[index] != 0) {
       return DecodeError(
           offset,
-          absl::StrCat("duplicate ", AttributeName(type, dialect_),
+          StrCat("duplicate ", AttributeName(type, dialect_),
                        " (first at offset ", first_offset[index],
                        "); runc's C parser would let the last one win"));
     }
@@ -274,28 +279,28 @@ absl::Status Decoder::Run(uint32_t length) {
     request_->netlink_layout->attribute_order.push_back(type);
     offset += padded;
   }
-  return absl::OkStatus();
+  return OkStatus();
 }
 
-absl::StatusOr<uint32_t> Decoder::FixedU32(absl::string_view payload) const {
+StatusOr<uint32_t> Decoder::FixedU32(absl::string_view payload) const {
   if (payload.size() + kNlaHeaderSize != kFixedAttributeSize) {
-    return Error(offset_, absl::StrCat("nla_len ",
+    return Error(offset_, StrCat("nla_len ",
                                        payload.size() + kNlaHeaderSize,
                                        ", must be 8 (a u32)"));
   }
   return LoadU32(payload.data());
 }
 
-absl::StatusOr<bool> Decoder::Bool(absl::string_view payload) const {
+StatusOr<bool> Decoder::Bool(absl::string_view payload) const {
   NSBOOT_ASSIGN_OR_RETURN(uint32_t value, FixedU32(payload));
   if (value > 1) {
-    return Error(base_, absl::StrCat("value ", value,
+    return Error(base_, StrCat("value ", value,
                                      ", a bool must be 0 or 1"));
   }
   return value == 1;
 }
 
-absl::StatusOr<absl::string_view> Decoder::Text(absl::string_view payload,
+StatusOr<absl::string_view> Decoder::Text(absl::string_view payload,
                                                 bool allow_inner_nul) const {
   if (payload.empty() || payload.back() != '\0') {
     return Error(offset_, "text does not end with a NUL byte");
@@ -311,22 +316,22 @@ absl::StatusOr<absl::string_view> Decoder::Text(absl::string_view payload,
   return text;
 }
 
-absl::Status Decoder::CheckPath(uint64_t offset, absl::string_view what,
+Status Decoder::CheckPath(uint64_t offset, absl::string_view what,
                                 absl::string_view path) const {
-  if (path.empty()) return Error(offset, absl::StrCat(what, " is empty"));
+  if (path.empty()) return Error(offset, StrCat(what, " is empty"));
   if (path[0] != '/') {
-    return Error(offset, absl::StrCat(what, " ", Quote(path),
+    return Error(offset, StrCat(what, " ", Quote(path),
                                       " is not absolute"));
   }
   if (path.size() > kMaxPathSize) {
-    return Error(offset, absl::StrCat(what, " is ", path.size(),
+    return Error(offset, StrCat(what, " is ", path.size(),
                                       " bytes, over the limit of ",
                                       kMaxPathSize));
   }
-  return absl::OkStatus();
+  return OkStatus();
 }
 
-absl::Status Decoder::DecodeAttribute(uint32_t offset, uint16_t type,
+Status Decoder::DecodeAttribute(uint32_t offset, uint16_t type,
                                       absl::string_view payload) {
   offset_ = offset;
   type_ = type;
@@ -337,12 +342,12 @@ absl::Status Decoder::DecodeAttribute(uint32_t offset, uint16_t type,
     case kSetgroupAttr: {
       NSBOOT_ASSIGN_OR_RETURN(bool allow, Bool(payload));
       request_->setgroups = allow ? v1::SETGROUPS_ALLOW : v1::SETGROUPS_DENY;
-      return absl::OkStatus();
+      return OkStatus();
     }
     case kRootlessEuidAttr: {
       NSBOOT_ASSIGN_OR_RETURN(bool rootless, Bool(payload));
       request_->rootless_euid = rootless;
-      return absl::OkStatus();
+      return OkStatus();
     }
     case kMountSourcesAttr:  // == kTimeOffsetsAttr
       if (dialect_ == RuncDialect::kRunc11) {
@@ -368,31 +373,31 @@ absl::Status Decoder::DecodeAttribute(uint32_t offset, uint16_t type,
     case kUidmapPathAttr:
       NSBOOT_RETURN_IF_ERROR(CheckPath(base_, "helper path", text));
       request_->uidmap_helper.assign(text.data(), text.size());
-      return absl::OkStatus();
+      return OkStatus();
     case kGidmapPathAttr:
       NSBOOT_RETURN_IF_ERROR(CheckPath(base_, "helper path", text));
       request_->gidmap_helper.assign(text.data(), text.size());
-      return absl::OkStatus();
+      return OkStatus();
     default:
       // Unreachable: the caller checked the type range.
       return Error(offset_, "unhandled attribute type");
   }
 }
 
-absl::Status Decoder::DecodeCloneFlags(absl::string_view payload) {
+Status Decoder::DecodeCloneFlags(absl::string_view payload) {
   NSBOOT_ASSIGN_OR_RETURN(uint32_t flags, FixedU32(payload));
   if ((flags & ~kAllCloneNewFlags) != 0) {
     return Error(base_,
-                 absl::StrFormat("bits 0x%08x are not CLONE_NEW* flags",
-                                 flags & ~kAllCloneNewFlags));
+                 StrCat("bits ", Hex32(flags & ~kAllCloneNewFlags),
+                        " are not CLONE_NEW* flags"));
   }
   for (const NamespaceInfo& info : kNamespaces) {
     if (flags & info.clone_flag) request_->create_namespaces.push_back(info.type);
   }
-  return absl::OkStatus();
+  return OkStatus();
 }
 
-absl::Status Decoder::DecodeNsPaths(absl::string_view text) {
+Status Decoder::DecodeNsPaths(absl::string_view text) {
   if (text.empty()) return Error(offset_, "empty namespace list");
   uint32_t seen = 0;  // bit per Namespace value
   size_t start = 0;
@@ -406,16 +411,16 @@ absl::Status Decoder::DecodeNsPaths(absl::string_view text) {
     if (entry.empty()) return Error(at, "empty entry");
     const size_t colon = entry.find(':');
     if (colon == absl::string_view::npos) {
-      return Error(at, absl::StrCat("entry ", Quote(entry),
+      return Error(at, StrCat("entry ", Quote(entry),
                                     " is not \"name:path\""));
     }
     const absl::string_view name = entry.substr(0, colon);
     const NamespaceInfo* info = FindNamespaceByName(name);
     if (info == nullptr) {
-      return Error(at, absl::StrCat("unknown namespace name ", Quote(name)));
+      return Error(at, StrCat("unknown namespace name ", Quote(name)));
     }
     if (seen & (1u << info->type)) {
-      return Error(at, absl::StrCat("second entry for ", info->name));
+      return Error(at, StrCat("second entry for ", info->name));
     }
     seen |= 1u << info->type;
     const absl::string_view path = entry.substr(colon + 1);
@@ -427,10 +432,10 @@ absl::Status Decoder::DecodeNsPaths(absl::string_view text) {
     if (end == text.size()) break;
     start = end + 1;
   }
-  return absl::OkStatus();
+  return OkStatus();
 }
 
-absl::Status Decoder::DecodeIdMap(
+Status Decoder::DecodeIdMap(
     absl::string_view text, std::vector<v1::plain::IdMapping>* mappings) {
   if (text.empty()) return Error(offset_, "no mappings");
   size_t pos = 0;
@@ -440,7 +445,7 @@ absl::Status Decoder::DecodeIdMap(
     ++line;
     if (line > kMaxIdMappings) {
       return Error(base_ + pos,
-                   absl::StrCat("more than ", kMaxIdMappings,
+                   StrCat("more than ", kMaxIdMappings,
                                 " lines (the kernel's limit)"));
     }
     const size_t line_start = pos;
@@ -452,13 +457,13 @@ absl::Status Decoder::DecodeIdMap(
       if (const char* why =
               ReadUnsigned(text, &pos, kIdSpace - 1, &ids[field])) {
         return Error(base_ + field_start,
-                     absl::StrCat("line ", line, ": ", kFields[field], ": ",
+                     StrCat("line ", line, ": ", kFields[field], ": ",
                                   why));
       }
       const char separator = field < 2 ? ' ' : '\n';
       if (pos >= text.size() || text[pos] != separator) {
         return Error(base_ + pos,
-                     absl::StrCat("line ", line, ": expected ",
+                     StrCat("line ", line, ": expected ",
                                   Describe(separator), " after the ",
                                   kFields[field]));
       }
@@ -466,43 +471,43 @@ absl::Status Decoder::DecodeIdMap(
     }
     if (ids[2] == 0) {
       return Error(base_ + line_start,
-                   absl::StrCat("line ", line, ": size 0"));
+                   StrCat("line ", line, ": size 0"));
     }
     if (ids[0] + ids[2] > kIdSpace) {
       return Error(base_ + line_start,
-                   absl::StrCat("line ", line, ": container range ", ids[0],
+                   StrCat("line ", line, ": container range ", ids[0],
                                 "+", ids[2], " wraps past 2^32"));
     }
     if (ids[1] + ids[2] > kIdSpace) {
       return Error(base_ + line_start,
-                   absl::StrCat("line ", line, ": host range ", ids[1], "+",
+                   StrCat("line ", line, ": host range ", ids[1], "+",
                                 ids[2], " wraps past 2^32"));
     }
     mappings->push_back({static_cast<uint32_t>(ids[0]),
                          static_cast<uint32_t>(ids[1]),
                          static_cast<uint32_t>(ids[2])});
   }
-  return absl::OkStatus();
+  return OkStatus();
 }
 
-absl::Status Decoder::DecodeOomScoreAdj(absl::string_view text) {
+Status Decoder::DecodeOomScoreAdj(absl::string_view text) {
   size_t pos = 0;
   int64_t value;
   if (const char* why = ReadSigned(text, &pos, kMinOomScoreAdj,
                                    kMaxOomScoreAdj, &value)) {
-    return Error(base_, absl::StrCat(Quote(text), ": ", why, " (must be ",
+    return Error(base_, StrCat(Quote(text), ": ", why, " (must be ",
                                      kMinOomScoreAdj, "..", kMaxOomScoreAdj,
                                      ")"));
   }
   if (pos != text.size()) {
-    return Error(base_ + pos, absl::StrCat(Quote(text),
+    return Error(base_ + pos, StrCat(Quote(text),
                                            ": trailing characters"));
   }
   request_->oom_score_adj = static_cast<int32_t>(value);
-  return absl::OkStatus();
+  return OkStatus();
 }
 
-absl::Status Decoder::DecodeMountSources(absl::string_view text) {
+Status Decoder::DecodeMountSources(absl::string_view text) {
   // runc 1.1 writes each mount's source followed by a NUL, and Bytemsg adds
   // its own NUL after the list (stripped by Text()).
   if (text.empty()) return Error(offset_, "no entries");
@@ -517,7 +522,7 @@ absl::Status Decoder::DecodeMountSources(absl::string_view text) {
   while (start < text.size()) {
     const size_t end = text.find('\0', start);  // found: text ends with NUL
     if (++count > kMaxMountSources) {
-      return Error(base_ + start, absl::StrCat("more than ", kMaxMountSources,
+      return Error(base_ + start, StrCat("more than ", kMaxMountSources,
                                                " entries"));
     }
     const absl::string_view source = text.substr(start, end - start);
@@ -527,10 +532,10 @@ absl::Status Decoder::DecodeMountSources(absl::string_view text) {
     request_->mount_sources.emplace_back(source.data(), source.size());
     start = end + 1;
   }
-  return absl::OkStatus();
+  return OkStatus();
 }
 
-absl::Status Decoder::DecodeTimeOffsets(absl::string_view text) {
+Status Decoder::DecodeTimeOffsets(absl::string_view text) {
   if (text.empty()) return Error(offset_, "no offsets");
   size_t pos = 0;
   int line = 0;
@@ -549,12 +554,12 @@ absl::Status Decoder::DecodeTimeOffsets(absl::string_view text) {
       pos += 9;
     } else {
       return Error(base_ + pos,
-                   absl::StrCat("line ", line,
+                   StrCat("line ", line,
                                 ": expected \"monotonic \" or \"boottime \""));
     }
     if (seen[clock]) {
       return Error(base_ + line_start,
-                   absl::StrCat("line ", line, ": second offset for ",
+                   StrCat("line ", line, ": second offset for ",
                                 clock == v1::TIME_CLOCK_MONOTONIC
                                     ? "monotonic"
                                     : "boottime"));
@@ -565,10 +570,10 @@ absl::Status Decoder::DecodeTimeOffsets(absl::string_view text) {
     if (const char* why = ReadSigned(text, &pos, INT64_MIN, INT64_MAX,
                                      &seconds)) {
       return Error(base_ + field_start,
-                   absl::StrCat("line ", line, ": seconds: ", why));
+                   StrCat("line ", line, ": seconds: ", why));
     }
     if (pos >= text.size() || text[pos] != ' ') {
-      return Error(base_ + pos, absl::StrCat("line ", line,
+      return Error(base_ + pos, StrCat("line ", line,
                                              ": expected a space after the "
                                              "seconds"));
     }
@@ -578,11 +583,11 @@ absl::Status Decoder::DecodeTimeOffsets(absl::string_view text) {
     if (const char* why = ReadUnsigned(text, &pos, kNanosecondsPerSecond - 1,
                                        &nanoseconds)) {
       return Error(base_ + field_start,
-                   absl::StrCat("line ", line, ": nanoseconds: ", why,
+                   StrCat("line ", line, ": nanoseconds: ", why,
                                 " (must be below 1000000000)"));
     }
     if (pos >= text.size() || text[pos] != '\n') {
-      return Error(base_ + pos, absl::StrCat("line ", line,
+      return Error(base_ + pos, StrCat("line ", line,
                                              ": expected a newline after the "
                                              "nanoseconds"));
     }
@@ -590,7 +595,7 @@ absl::Status Decoder::DecodeTimeOffsets(absl::string_view text) {
     request_->time_offsets.push_back(
         {clock, seconds, static_cast<int64_t>(nanoseconds)});
   }
-  return absl::OkStatus();
+  return OkStatus();
 }
 
 // ---------------------------------------------------------------------------
@@ -607,9 +612,9 @@ static_assert(sizeof(kRuncOrder) / sizeof(kRuncOrder[0]) ==
                   kMaxNetlinkAttributes,
               "every attribute has a place in runc's order");
 
-absl::Status Unencodable(absl::string_view field, absl::string_view reason) {
-  return absl::InvalidArgumentError(
-      absl::StrCat(field, ": ", reason));
+Status Unencodable(absl::string_view field, absl::string_view reason) {
+  return InvalidArgumentError(
+      StrCat(field, ": ", reason));
 }
 
 class Encoder {
@@ -617,13 +622,13 @@ class Encoder {
   Encoder(const v1::plain::BootstrapRequest& request, RuncDialect dialect)
       : request_(request), dialect_(dialect) {}
 
-  absl::StatusOr<std::string> Run();
+  StatusOr<std::string> Run();
 
  private:
   bool IsSet(uint16_t type) const;
-  absl::Status Emit(uint16_t type);
+  Status Emit(uint16_t type);
   void AddU32(uint16_t type, uint32_t value);
-  absl::Status AddText(uint16_t type, absl::string_view field,
+  Status AddText(uint16_t type, absl::string_view field,
                        absl::string_view text);
 
   const v1::plain::BootstrapRequest& request_;
@@ -657,12 +662,12 @@ void Encoder::AddU32(uint16_t type, uint32_t value) {
   AppendU32(value, &out_);
 }
 
-absl::Status Encoder::AddText(uint16_t type, absl::string_view field,
+Status Encoder::AddText(uint16_t type, absl::string_view field,
                               absl::string_view text) {
   const uint64_t nla_len = uint64_t{kNlaHeaderSize} + text.size() + 1;
   if (nla_len > kMaxNetlinkAttributeSize) {
     return Unencodable(
-        field, absl::StrCat(AttributeName(type, dialect_), " would be ",
+        field, StrCat(AttributeName(type, dialect_), " would be ",
                             nla_len, " bytes, over netlink's limit of ",
                             kMaxNetlinkAttributeSize, " (CVE-2021-43784)"));
   }
@@ -670,10 +675,10 @@ absl::Status Encoder::AddText(uint16_t type, absl::string_view field,
   AppendU16(type, &out_);
   out_.append(text.data(), text.size());
   out_.append(Align4(static_cast<uint32_t>(nla_len)) - nla_len + 1, '\0');
-  return absl::OkStatus();
+  return OkStatus();
 }
 
-absl::Status Encoder::Emit(uint16_t type) {
+Status Encoder::Emit(uint16_t type) {
   std::string text;
   switch (type) {
     case kCloneFlagsAttr: {
@@ -682,18 +687,18 @@ absl::Status Encoder::Emit(uint16_t type) {
         flags |= FindNamespace(ns)->clone_flag;  // validated
       }
       AddU32(type, flags);
-      return absl::OkStatus();
+      return OkStatus();
     }
     case kSetgroupAttr:
       AddU32(type, request_.setgroups == v1::SETGROUPS_ALLOW ? 1 : 0);
-      return absl::OkStatus();
+      return OkStatus();
     case kRootlessEuidAttr:
       AddU32(type, request_.rootless_euid.value_or(false) ? 1 : 0);
-      return absl::OkStatus();
+      return OkStatus();
     case kNsPathsAttr:
       for (const v1::plain::NamespaceJoin& join : request_.join_namespaces) {
         if (!text.empty()) text += ',';
-        absl::StrAppend(&text, FindNamespace(join.type)->name, ":",
+        StrAppend(&text, FindNamespace(join.type)->name, ":",
                         join.path);
       }
       return AddText(type, "join_namespaces", text);
@@ -702,7 +707,7 @@ absl::Status Encoder::Emit(uint16_t type) {
       for (const v1::plain::IdMapping& m : type == kUidmapAttr
                                                ? request_.uid_mappings
                                                : request_.gid_mappings) {
-        absl::StrAppend(&text, m.container_id, " ", m.host_id, " ", m.size,
+        StrAppend(&text, m.container_id, " ", m.host_id, " ", m.size,
                         "\n");
       }
       return AddText(type,
@@ -710,7 +715,7 @@ absl::Status Encoder::Emit(uint16_t type) {
                      text);
     case kOomScoreAdjAttr:
       return AddText(type, "oom_score_adj",
-                     absl::StrCat(*request_.oom_score_adj));
+                     StrCat(*request_.oom_score_adj));
     case kUidmapPathAttr:
       return AddText(type, "uidmap_helper", request_.uidmap_helper);
     case kGidmapPathAttr:
@@ -724,7 +729,7 @@ absl::Status Encoder::Emit(uint16_t type) {
         return AddText(type, "mount_sources", text);
       }
       for (const v1::plain::TimeOffset& offset : request_.time_offsets) {
-        absl::StrAppend(&text,
+        StrAppend(&text,
                         offset.clock == v1::TIME_CLOCK_MONOTONIC
                             ? "monotonic"
                             : "boottime",
@@ -734,11 +739,11 @@ absl::Status Encoder::Emit(uint16_t type) {
       return AddText(type, "time_offsets", text);
     default:
       return Unencodable("netlink_layout.attribute_order",
-                         absl::StrCat("unknown attribute type ", type));
+                         StrCat("unknown attribute type ", type));
   }
 }
 
-absl::StatusOr<std::string> Encoder::Run() {
+StatusOr<std::string> Encoder::Run() {
   NSBOOT_RETURN_IF_ERROR(ValidateRequest(request_));
   if (request_.options.has_value()) {
     return Unencodable("options",
@@ -748,11 +753,11 @@ absl::StatusOr<std::string> Encoder::Run() {
   for (size_t i = 0; i < request_.join_namespaces.size(); ++i) {
     const v1::plain::NamespaceJoin& join = request_.join_namespaces[i];
     if (join.target != v1::plain::NamespaceJoin::Target::kPath) {
-      return Unencodable(absl::StrCat("join_namespaces[", i, "]"),
+      return Unencodable(StrCat("join_namespaces[", i, "]"),
                          "runc's netlink message can only join by path");
     }
     if (join.path.find(',') != std::string::npos) {
-      return Unencodable(absl::StrCat("join_namespaces[", i, "].path"),
+      return Unencodable(StrCat("join_namespaces[", i, "].path"),
                          "contains ',', the NS_PATHS separator");
     }
   }
@@ -787,8 +792,8 @@ absl::StatusOr<std::string> Encoder::Run() {
     if (always || IsSet(type)) NSBOOT_RETURN_IF_ERROR(Emit(type));
   }
   if (out_.size() > kMaxNetlinkMessageSize) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("the message would be ", out_.size(),
+    return InvalidArgumentError(
+        StrCat("the message would be ", out_.size(),
                      " bytes, over the cap of ", kMaxNetlinkMessageSize));
   }
 
@@ -806,10 +811,10 @@ absl::StatusOr<std::string> Encoder::Run() {
 
 }  // namespace
 
-absl::StatusOr<uint32_t> ParseNetlinkHeader(absl::string_view header) {
+StatusOr<uint32_t> ParseNetlinkHeader(absl::string_view header) {
   if (header.size() < kNetlinkHeaderSize) {
     return DecodeError(header.size(),
-                       absl::StrCat("truncated netlink header: ",
+                       StrCat("truncated netlink header: ",
                                     header.size(), " of 16 bytes"));
   }
   const uint32_t length = LoadU32(header.data());
@@ -819,38 +824,38 @@ absl::StatusOr<uint32_t> ParseNetlinkHeader(absl::string_view header) {
                           "netlink error, not bootstrap data");
   }
   if (type != kRuncInitMsgType) {
-    return DecodeError(4, absl::StrCat("unexpected nlmsg_type ", type,
+    return DecodeError(4, StrCat("unexpected nlmsg_type ", type,
                                        ", want 62000 (runc INIT_MSG)"));
   }
   // Security: nlmsg_len is the size the reader will read and allocate; it is
   // bounded on both sides here (runc's C wraps below 16 and has no cap).
   if (length < kNetlinkHeaderSize) {
-    return DecodeError(0, absl::StrCat("nlmsg_len ", length,
+    return DecodeError(0, StrCat("nlmsg_len ", length,
                                        " is shorter than the 16-byte header"));
   }
   if (length > kMaxNetlinkMessageSize) {
-    return DecodeError(0, absl::StrCat("nlmsg_len ", length,
+    return DecodeError(0, StrCat("nlmsg_len ", length,
                                        " exceeds the cap of ",
                                        kMaxNetlinkMessageSize));
   }
   return length;
 }
 
-absl::StatusOr<v1::plain::BootstrapRequest> DecodeNetlinkPlain(
+StatusOr<v1::plain::BootstrapRequest> DecodeNetlinkPlain(
     absl::string_view message, RuncDialect dialect) {
   if (!IsValidDialect(dialect)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("unknown runc dialect ", static_cast<int>(dialect)));
+    return InvalidArgumentError(
+        StrCat("unknown runc dialect ", static_cast<int>(dialect)));
   }
   NSBOOT_ASSIGN_OR_RETURN(uint32_t length, ParseNetlinkHeader(message));
   if (message.size() < length) {
     return DecodeError(message.size(),
-                       absl::StrCat("truncated message: nlmsg_len is ", length,
+                       StrCat("truncated message: nlmsg_len is ", length,
                                     " but only ", message.size(),
                                     " bytes are there"));
   }
   if (message.size() > length) {
-    return DecodeError(length, absl::StrCat(message.size() - length,
+    return DecodeError(length, StrCat(message.size() - length,
                                             " bytes after the message's end "
                                             "(nlmsg_len ",
                                             length, ")"));
@@ -863,16 +868,16 @@ absl::StatusOr<v1::plain::BootstrapRequest> DecodeNetlinkPlain(
   Decoder decoder(message, dialect, &request);
   NSBOOT_RETURN_IF_ERROR(decoder.Run(length));
   // Defence in depth: the checks above imply every rule of ValidateRequest.
-  absl::Status valid = ValidateRequest(request);
+  Status valid = ValidateRequest(request);
   if (!valid.ok()) return DecodeError(kNetlinkHeaderSize, valid.message());
   return request;
 }
 
-absl::StatusOr<std::string> EncodeNetlink(
+StatusOr<std::string> EncodeNetlink(
     const v1::plain::BootstrapRequest& request, RuncDialect dialect) {
   if (!IsValidDialect(dialect)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("unknown runc dialect ", static_cast<int>(dialect)));
+    return InvalidArgumentError(
+        StrCat("unknown runc dialect ", static_cast<int>(dialect)));
   }
   return Encoder(request, dialect).Run();
 }

@@ -88,10 +88,9 @@
 #include <cstdint>
 #include <string>
 
-#include "absl/status/statusor.h"
+#include "common/status.h"
 #include "absl/strings/string_view.h"
 #include "codec/limits.h"
-#include "proto/nsboot/v1/bootstrap.pb.h"
 #include "proto/nsboot/v1/plain.h"
 
 namespace nsboot {
@@ -136,22 +135,22 @@ static_assert(kMountSourcesAttr == kLastNetlinkAttributeType, "limits.h");
 // whole message length including the header:
 // kNetlinkHeaderSize <= len <= kMaxNetlinkMessageSize, and the type is
 // kRuncInitMsgType (NLMSG_ERROR gets its own message).
-absl::StatusOr<uint32_t> ParseNetlinkHeader(absl::string_view header);
+StatusOr<uint32_t> ParseNetlinkHeader(absl::string_view header);
 
 // Decodes exactly one whole message (header + attributes); its size must
 // equal nlmsg_len. See the decoding contract above. DecodeNetlinkPlain is
 // the implementation and needs no protobuf runtime (the pre-main path);
 // DecodeNetlink converts its result (netlink_proto.cc).
-absl::StatusOr<v1::plain::BootstrapRequest> DecodeNetlinkPlain(
+StatusOr<v1::plain::BootstrapRequest> DecodeNetlinkPlain(
     absl::string_view message, RuncDialect dialect);
-absl::StatusOr<v1::BootstrapRequest> DecodeNetlink(absl::string_view message,
+StatusOr<v1::BootstrapRequest> DecodeNetlink(absl::string_view message,
                                                    RuncDialect dialect);
 
 // Encodes the exact bytes runc's Go encoder writes (or the layout recorded
 // in request.netlink_layout). See the encoding contract above.
-absl::StatusOr<std::string> EncodeNetlink(
+StatusOr<std::string> EncodeNetlink(
     const v1::plain::BootstrapRequest& request, RuncDialect dialect);
-absl::StatusOr<std::string> EncodeNetlink(const v1::BootstrapRequest& request,
+StatusOr<std::string> EncodeNetlink(const v1::BootstrapRequest& request,
                                           RuncDialect dialect);
 
 }  // namespace codec

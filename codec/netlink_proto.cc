@@ -2,7 +2,7 @@
 // so a static link of the plain path does not pull protobuf in.
 #include <string>
 
-#include "absl/status/statusor.h"
+#include "common/status.h"
 #include "absl/strings/string_view.h"
 #include "codec/netlink.h"
 #include "common/status_macros.h"
@@ -11,14 +11,14 @@
 namespace nsboot {
 namespace codec {
 
-absl::StatusOr<v1::BootstrapRequest> DecodeNetlink(absl::string_view message,
+StatusOr<v1::BootstrapRequest> DecodeNetlink(absl::string_view message,
                                                    RuncDialect dialect) {
   NSBOOT_ASSIGN_OR_RETURN(v1::plain::BootstrapRequest request,
                           DecodeNetlinkPlain(message, dialect));
   return v1::ToProto(request);
 }
 
-absl::StatusOr<std::string> EncodeNetlink(const v1::BootstrapRequest& request,
+StatusOr<std::string> EncodeNetlink(const v1::BootstrapRequest& request,
                                           RuncDialect dialect) {
   return EncodeNetlink(v1::ToPlain(request), dialect);
 }

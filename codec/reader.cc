@@ -8,9 +8,8 @@
 #include <cstring>
 #include <string>
 
-#include "absl/status/status.h"
-#include "absl/status/statusor.h"
-#include "absl/strings/str_cat.h"
+#include "common/status.h"
+#include "common/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "codec/decode_error.h"
 #include "codec/frame.h"
@@ -23,7 +22,7 @@ namespace {
 
 // Appends exactly `count` bytes from `source` to `buffer`, in chunks, so the
 // buffer grows with what arrives rather than with what was announced.
-absl::Status ReadExactly(ByteSource& source, size_t count,
+Status ReadExactly(ByteSource& source, size_t count,
                          std::string* buffer) {
   size_t remaining = count;
   while (remaining > 0) {
@@ -35,18 +34,18 @@ absl::Status ReadExactly(ByteSource& source, size_t count,
       const int err = errno;
       buffer->resize(old_size);
       if (err == EINTR) continue;
-      return absl::InternalError(absl::StrCat(
+      return InternalError(StrCat(
           "offset ", old_size, ": read from init pipe: ", strerror(err)));
     }
     buffer->resize(old_size + static_cast<size_t>(got));
     if (got == 0) {
-      return absl::DataLossError(absl::StrCat(
+      return DataLossError(StrCat(
           "offset ", buffer->size(), ": init pipe closed after ",
           buffer->size(), " bytes, in the middle of the message"));
     }
     remaining -= static_cast<size_t>(got);
   }
-  return absl::OkStatus();
+  return OkStatus();
 }
 
 }  // namespace
@@ -60,7 +59,7 @@ ssize_t FdByteSource::Read(char* buf, size_t size) {
   }
 }
 
-absl::StatusOr<Encoding> DetectEncoding(absl::string_view first_bytes) {
+StatusOr<Encoding> DetectEncoding(absl::string_view first_bytes) {
   if (first_bytes.size() < kDetectSize) {
     return DecodeError(first_bytes.size(), "too short to detect the encoding");
   }
@@ -75,7 +74,7 @@ absl::StatusOr<Encoding> DetectEncoding(absl::string_view first_bytes) {
                      "nor an nsboot frame (magic \"NSBT\")");
 }
 
-absl::StatusOr<ReadResult> ReadRequest(ByteSource& source,
+StatusOr<ReadResult> ReadRequest(ByteSource& source,
                                        const ReaderOptions& options) {
   std::string buffer;
   NSBOOT_RETURN_IF_ERROR(ReadExactly(source, kDetectSize, &buffer));
@@ -110,7 +109,7 @@ absl::StatusOr<ReadResult> ReadRequest(ByteSource& source,
   return result;
 }
 
-absl::StatusOr<ReadResult> ReadRequestFromFd(int fd,
+StatusOr<ReadResult> ReadRequestFromFd(int fd,
                                              const ReaderOptions& options) {
   FdByteSource source(fd);
   return ReadRequest(source, options);

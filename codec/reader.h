@@ -21,7 +21,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "absl/status/statusor.h"
+#include "common/status.h"
 #include "codec/netlink.h"
 #include "proto/nsboot/v1/plain.h"
 
@@ -40,7 +40,7 @@ inline constexpr size_t kReadChunkSize = 64 * 1024;
 
 // The encoding of a message from its first kDetectSize bytes, or an error
 // (offset 0) if they start neither encoding.
-absl::StatusOr<Encoding> DetectEncoding(absl::string_view first_bytes);
+StatusOr<Encoding> DetectEncoding(absl::string_view first_bytes);
 
 // Where the reader gets bytes: a file descriptor in production, a scripted
 // source in tests.
@@ -84,11 +84,11 @@ struct ReadResult {
 // Reads, decodes and validates one request. Errors: DataLoss for EOF before
 // the message's end (offset = bytes received), the source's errno as an
 // Internal error, codec::DecodeError for bad bytes.
-absl::StatusOr<ReadResult> ReadRequest(ByteSource& source,
+StatusOr<ReadResult> ReadRequest(ByteSource& source,
                                        const ReaderOptions& options);
 
 // Same, from a file descriptor.
-absl::StatusOr<ReadResult> ReadRequestFromFd(int fd,
+StatusOr<ReadResult> ReadRequestFromFd(int fd,
                                              const ReaderOptions& options);
 
 }  // namespace codec

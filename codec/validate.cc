@@ -4,8 +4,8 @@
 #include <string>
 #include <vector>
 
-#include "absl/status/status.h"
-#include "absl/strings/str_cat.h"
+#include "common/status.h"
+#include "common/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "codec/limits.h"
 #include "common/status_macros.h"
@@ -15,26 +15,26 @@ namespace nsboot {
 namespace codec {
 namespace {
 
-absl::Status Invalid(absl::string_view field, absl::string_view reason) {
-  return absl::InvalidArgumentError(absl::StrCat(field, ": ", reason));
+Status Invalid(absl::string_view field, absl::string_view reason) {
+  return InvalidArgumentError(StrCat(field, ": ", reason));
 }
 
 std::string Indexed(absl::string_view field, size_t index) {
-  return absl::StrCat(field, "[", index, "]");
+  return StrCat(field, "[", index, "]");
 }
 
 // A path the bootstrap opens: absolute, no NUL, at most kMaxPathSize bytes.
-absl::Status ValidatePath(absl::string_view field, absl::string_view path) {
+Status ValidatePath(absl::string_view field, absl::string_view path) {
   if (path.empty()) return Invalid(field, "empty");
   if (path.size() > kMaxPathSize) {
-    return Invalid(field, absl::StrCat(path.size(), " bytes, over the limit of ",
+    return Invalid(field, StrCat(path.size(), " bytes, over the limit of ",
                                        kMaxPathSize));
   }
   if (path.find('\0') != absl::string_view::npos) {
     return Invalid(field, "contains a NUL byte");
   }
   if (path[0] != '/') return Invalid(field, "not absolute");
-  return absl::OkStatus();
+  return OkStatus();
 }
 
 bool IsKnownNamespace(int value) {
@@ -44,14 +44,14 @@ bool IsKnownNamespace(int value) {
 
 std::string NamespaceName(int value) {
   const char* name = v1::plain::EnumName(static_cast<v1::Namespace>(value));
-  return name != nullptr ? name : absl::StrCat(value);
+  return name != nullptr ? name : StrCat(value);
 }
 
-absl::Status ValidateIdMappings(
+Status ValidateIdMappings(
     absl::string_view field,
     const std::vector<v1::plain::IdMapping>& mappings) {
   if (mappings.size() > static_cast<size_t>(kMaxIdMappings)) {
-    return Invalid(field, absl::StrCat(mappings.size(),
+    return Invalid(field, StrCat(mappings.size(),
                                        " entries, over the kernel's limit of ",
                                        kMaxIdMappings));
   }
@@ -59,24 +59,24 @@ absl::Status ValidateIdMappings(
   for (size_t i = 0; i < mappings.size(); ++i) {
     const v1::plain::IdMapping& m = mappings[i];
     if (m.size == 0) {
-      return Invalid(absl::StrCat(Indexed(field, i), ".size"),
+      return Invalid(StrCat(Indexed(field, i), ".size"),
                      "0, must be at least 1");
     }
     if (uint64_t{m.container_id} + m.size > kIdSpace) {
       return Invalid(Indexed(field, i),
-                     absl::StrCat("container range ", m.container_id, "+",
+                     StrCat("container range ", m.container_id, "+",
                                   m.size, " wraps past 2^32"));
     }
     if (uint64_t{m.host_id} + m.size > kIdSpace) {
       return Invalid(Indexed(field, i),
-                     absl::StrCat("host range ", m.host_id, "+", m.size,
+                     StrCat("host range ", m.host_id, "+", m.size,
                                   " wraps past 2^32"));
     }
   }
-  return absl::OkStatus();
+  return OkStatus();
 }
 
-absl::Status ValidateJoins(const v1::plain::BootstrapRequest& request) {
+Status ValidateJoins(const v1::plain::BootstrapRequest& request) {
   // Index of the first join of each type; the count is bounded by the
   // number of types because a second join of a type is an error.
   int first_join[v1::Namespace_ARRAYSIZE];
@@ -85,13 +85,13 @@ absl::Status ValidateJoins(const v1::plain::BootstrapRequest& request) {
     const v1::plain::NamespaceJoin& join = request.join_namespaces[i];
     const std::string field = Indexed("join_namespaces", i);
     if (!IsKnownNamespace(join.type)) {
-      return Invalid(absl::StrCat(field, ".type"),
-                     absl::StrCat("unknown namespace ",
+      return Invalid(StrCat(field, ".type"),
+                     StrCat("unknown namespace ",
                                   NamespaceName(join.type)));
     }
     if (first_join[join.type] >= 0) {
-      return Invalid(absl::StrCat(field, ".type"),
-                     absl::StrCat("second join of ", NamespaceName(join.type),
+      return Invalid(StrCat(field, ".type"),
+                     StrCat("second join of ", NamespaceName(join.type),
                                   " (first at join_namespaces[",
                                   first_join[join.type], "])"));
     }
@@ -99,57 +99,57 @@ absl::Status ValidateJoins(const v1::plain::BootstrapRequest& request) {
     switch (join.target) {
       case v1::plain::NamespaceJoin::Target::kPath:
         NSBOOT_RETURN_IF_ERROR(
-            ValidatePath(absl::StrCat(field, ".path"), join.path));
+            ValidatePath(StrCat(field, ".path"), join.path));
         break;
       case v1::plain::NamespaceJoin::Target::kPid:
         if (join.pid <= 0) {
-          return Invalid(absl::StrCat(field, ".pid"),
-                         absl::StrCat(join.pid, ", must be positive"));
+          return Invalid(StrCat(field, ".pid"),
+                         StrCat(join.pid, ", must be positive"));
         }
         break;
       case v1::plain::NamespaceJoin::Target::kPidfd:
         if (join.pidfd < 0) {
-          return Invalid(absl::StrCat(field, ".pidfd"),
-                         absl::StrCat(join.pidfd, ", must be >= 0"));
+          return Invalid(StrCat(field, ".pidfd"),
+                         StrCat(join.pidfd, ", must be >= 0"));
         }
         break;
       case v1::plain::NamespaceJoin::Target::kNone:
         return Invalid(field, "no path, pid or pidfd");
     }
   }
-  return absl::OkStatus();
+  return OkStatus();
 }
 
-absl::Status ValidateTimeOffsets(const v1::plain::BootstrapRequest& request) {
+Status ValidateTimeOffsets(const v1::plain::BootstrapRequest& request) {
   bool seen[v1::TimeClock_ARRAYSIZE] = {};
   for (size_t i = 0; i < request.time_offsets.size(); ++i) {
     const v1::plain::TimeOffset& offset = request.time_offsets[i];
     const std::string field = Indexed("time_offsets", i);
     if (offset.clock == v1::TIME_CLOCK_UNSPECIFIED ||
         !v1::plain::IsDeclared(offset.clock)) {
-      return Invalid(absl::StrCat(field, ".clock"),
-                     absl::StrCat("unknown clock ", offset.clock));
+      return Invalid(StrCat(field, ".clock"),
+                     StrCat("unknown clock ", offset.clock));
     }
     if (seen[offset.clock]) {
-      return Invalid(absl::StrCat(field, ".clock"),
-                     absl::StrCat("second offset for ",
+      return Invalid(StrCat(field, ".clock"),
+                     StrCat("second offset for ",
                                   v1::plain::EnumName(offset.clock)));
     }
     seen[offset.clock] = true;
     if (offset.nanoseconds < 0 ||
         offset.nanoseconds >= kNanosecondsPerSecond) {
-      return Invalid(absl::StrCat(field, ".nanoseconds"),
-                     absl::StrCat(offset.nanoseconds,
+      return Invalid(StrCat(field, ".nanoseconds"),
+                     StrCat(offset.nanoseconds,
                                   ", must be in [0, 1000000000)"));
     }
   }
-  return absl::OkStatus();
+  return OkStatus();
 }
 
-absl::Status ValidateMountSources(const v1::plain::BootstrapRequest& request) {
+Status ValidateMountSources(const v1::plain::BootstrapRequest& request) {
   if (request.mount_sources.size() > static_cast<size_t>(kMaxMountSources)) {
     return Invalid("mount_sources",
-                   absl::StrCat(request.mount_sources.size(),
+                   StrCat(request.mount_sources.size(),
                                 " entries, over the limit of ",
                                 kMaxMountSources));
   }
@@ -158,27 +158,27 @@ absl::Status ValidateMountSources(const v1::plain::BootstrapRequest& request) {
     if (source.empty()) continue;  // a mount that is not a bind mount
     NSBOOT_RETURN_IF_ERROR(ValidatePath(Indexed("mount_sources", i), source));
   }
-  return absl::OkStatus();
+  return OkStatus();
 }
 
-absl::Status ValidateOptions(const v1::plain::Options& options) {
+Status ValidateOptions(const v1::plain::Options& options) {
   if (!v1::plain::IsDeclared(options.log_level)) {
     return Invalid("options.log_level",
-                   absl::StrCat("unknown log level ", options.log_level));
+                   StrCat("unknown log level ", options.log_level));
   }
   if (options.parent_death_signal < 0 ||
       options.parent_death_signal > kMaxSignal) {
     return Invalid("options.parent_death_signal",
-                   absl::StrCat(options.parent_death_signal,
+                   StrCat(options.parent_death_signal,
                                 ", must be 0.." , kMaxSignal));
   }
-  return absl::OkStatus();
+  return OkStatus();
 }
 
-absl::Status ValidateNetlinkLayout(const v1::plain::NetlinkLayout& layout) {
+Status ValidateNetlinkLayout(const v1::plain::NetlinkLayout& layout) {
   if (layout.attribute_order.size() > static_cast<size_t>(kMaxNetlinkAttributes)) {
     return Invalid("netlink_layout.attribute_order",
-                   absl::StrCat(layout.attribute_order.size(),
+                   StrCat(layout.attribute_order.size(),
                                 " entries, at most ", kMaxNetlinkAttributes));
   }
   constexpr int kTypes =
@@ -188,27 +188,27 @@ absl::Status ValidateNetlinkLayout(const v1::plain::NetlinkLayout& layout) {
     const uint32_t type = layout.attribute_order[i];
     const std::string field = Indexed("netlink_layout.attribute_order", i);
     if (type < kFirstNetlinkAttributeType || type > kLastNetlinkAttributeType) {
-      return Invalid(field, absl::StrCat("unknown attribute type ", type));
+      return Invalid(field, StrCat("unknown attribute type ", type));
     }
     if (seen[type - kFirstNetlinkAttributeType]) {
-      return Invalid(field, absl::StrCat("attribute type ", type,
+      return Invalid(field, StrCat("attribute type ", type,
                                          " listed twice"));
     }
     seen[type - kFirstNetlinkAttributeType] = true;
   }
   if (layout.flags.value_or(0) > 0xFFFF) {
     return Invalid("netlink_layout.flags",
-                   absl::StrCat(*layout.flags, " does not fit in 16 bits"));
+                   StrCat(*layout.flags, " does not fit in 16 bits"));
   }
-  return absl::OkStatus();
+  return OkStatus();
 }
 
 }  // namespace
 
-absl::Status ValidateRequest(const v1::plain::BootstrapRequest& request) {
+Status ValidateRequest(const v1::plain::BootstrapRequest& request) {
   if (request.schema_version > kMaxSchemaVersion) {
     return Invalid("schema_version",
-                   absl::StrCat(request.schema_version,
+                   StrCat(request.schema_version,
                                 " is not supported (0 or 1)"));
   }
 
@@ -217,11 +217,11 @@ absl::Status ValidateRequest(const v1::plain::BootstrapRequest& request) {
     const int type = request.create_namespaces[i];
     if (!IsKnownNamespace(type)) {
       return Invalid(Indexed("create_namespaces", i),
-                     absl::StrCat("unknown namespace ", NamespaceName(type)));
+                     StrCat("unknown namespace ", NamespaceName(type)));
     }
     if (created & (1u << type)) {
       return Invalid(Indexed("create_namespaces", i),
-                     absl::StrCat("duplicate ", NamespaceName(type)));
+                     StrCat("duplicate ", NamespaceName(type)));
     }
     created |= 1u << type;
   }
@@ -234,13 +234,13 @@ absl::Status ValidateRequest(const v1::plain::BootstrapRequest& request) {
 
   if (!v1::plain::IsDeclared(request.setgroups)) {
     return Invalid("setgroups",
-                   absl::StrCat("unknown policy ", request.setgroups));
+                   StrCat("unknown policy ", request.setgroups));
   }
   if (request.oom_score_adj.has_value() &&
       (*request.oom_score_adj < kMinOomScoreAdj ||
        *request.oom_score_adj > kMaxOomScoreAdj)) {
     return Invalid("oom_score_adj",
-                   absl::StrCat(*request.oom_score_adj, ", must be ",
+                   StrCat(*request.oom_score_adj, ", must be ",
                                 kMinOomScoreAdj, "..", kMaxOomScoreAdj));
   }
   if (!request.uidmap_helper.empty()) {
@@ -257,7 +257,7 @@ absl::Status ValidateRequest(const v1::plain::BootstrapRequest& request) {
   if (request.netlink_layout.has_value()) {
     NSBOOT_RETURN_IF_ERROR(ValidateNetlinkLayout(*request.netlink_layout));
   }
-  return absl::OkStatus();
+  return OkStatus();
 }
 
 }  // namespace codec

@@ -33,8 +33,7 @@
 #ifndef NSBOOT_CODEC_VALIDATE_H_
 #define NSBOOT_CODEC_VALIDATE_H_
 
-#include "absl/status/status.h"
-#include "proto/nsboot/v1/bootstrap.pb.h"
+#include "common/status.h"
 #include "proto/nsboot/v1/plain.h"
 
 namespace nsboot {
@@ -43,8 +42,8 @@ namespace codec {
 // OK, or InvalidArgument naming the first offending field. The plain
 // overload is the implementation (no protobuf runtime); the generated one
 // converts (validate_proto.cc, linked only where it is called).
-absl::Status ValidateRequest(const v1::plain::BootstrapRequest& request);
-absl::Status ValidateRequest(const v1::BootstrapRequest& request);
+Status ValidateRequest(const v1::plain::BootstrapRequest& request);
+Status ValidateRequest(const v1::BootstrapRequest& request);
 
 }  // namespace codec
 }  // namespace nsboot

@@ -4,8 +4,8 @@
 #include <string>
 #include <vector>
 
-#include "absl/status/status.h"
-#include "absl/strings/str_cat.h"
+#include "common/status.h"
+#include "common/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "codec/decode_error.h"
 #include "codec/limits.h"
@@ -51,7 +51,7 @@ class Reader {
 
   // Reads the next field. Groups and wire types 6 and 7 are errors: no
   // field of the schema is a group.
-  absl::Status Next(Field* field) {
+  Status Next(Field* field) {
     field->offset = base_ + pos_;
     uint64_t tag = 0;
     NSBOOT_RETURN_IF_ERROR(Varint(&tag, /*max_bytes=*/5));
@@ -75,51 +75,51 @@ class Reader {
         // Security: the length is peer-controlled; it is checked against
         // the bytes present before it is used.
         if (size > data_.size() - pos_) {
-          return Malformed(at, absl::StrCat("length ", size, " runs past the "
+          return Malformed(at, StrCat("length ", size, " runs past the "
                                             "end (", data_.size() - pos_,
                                             " bytes left)"));
         }
         field->bytes_offset = base_ + pos_;
         field->bytes = data_.substr(pos_, size);
         pos_ += size;
-        return absl::OkStatus();
+        return OkStatus();
       }
       case kStartGroup:
       case kEndGroup:
         return Unknown(*field);
       default:
         return Malformed(field->offset,
-                         absl::StrCat("invalid wire type ", field->wire));
+                         StrCat("invalid wire type ", field->wire));
     }
   }
 
   // libprotobuf stores a known field number with an unexpected wire type as
   // an unknown field; the strict frame contract refuses both.
-  absl::Status Unknown(const Field& field) const {
+  Status Unknown(const Field& field) const {
     return DecodeError(
         field.offset,
-        absl::StrCat("unknown field ", field.number,
+        StrCat("unknown field ", field.number,
                      field.wire == kStartGroup || field.wire == kEndGroup
                          ? " (group)"
                          : "",
                      " in ", path_, " (this child speaks schema version 1)"));
   }
 
-  absl::Status Malformed(uint64_t at, absl::string_view why) const {
-    return DecodeError(at, absl::StrCat("malformed nsboot.v1.BootstrapRequest "
+  Status Malformed(uint64_t at, absl::string_view why) const {
+    return DecodeError(at, StrCat("malformed nsboot.v1.BootstrapRequest "
                                         "payload in ",
                                         path_, ": ", why));
   }
 
-  absl::Status TooMany(const Field& field, absl::string_view name,
+  Status TooMany(const Field& field, absl::string_view name,
                        size_t cap) const {
     return DecodeError(field.offset,
-                       absl::StrCat(name, ": more than ", cap,
+                       StrCat(name, ": more than ", cap,
                                     " entries (the limit)"));
   }
 
   // One bare varint of a packed run.
-  absl::Status NextPackedVarint(Field* field) {
+  Status NextPackedVarint(Field* field) {
     field->offset = base_ + pos_;
     field->wire = kVarint;
     return Varint(&field->value, /*max_bytes=*/10);
@@ -130,7 +130,7 @@ class Reader {
  private:
   // Security: at most max_bytes bytes are read; bits past 64 are dropped as
   // libprotobuf drops them.
-  absl::Status Varint(uint64_t* value, int max_bytes) {
+  Status Varint(uint64_t* value, int max_bytes) {
     const uint64_t start = base_ + pos_;
     uint64_t result = 0;
     for (int i = 0; i < max_bytes; ++i) {
@@ -139,14 +139,14 @@ class Reader {
       if (7 * i < 64) result |= uint64_t{byte & 0x7Fu} << (7 * i);
       if (byte < 0x80) {
         *value = result;
-        return absl::OkStatus();
+        return OkStatus();
       }
     }
-    return Malformed(start, absl::StrCat("varint longer than ", max_bytes,
+    return Malformed(start, StrCat("varint longer than ", max_bytes,
                                          " bytes"));
   }
 
-  absl::Status Fixed(int size, uint64_t* value) {
+  Status Fixed(int size, uint64_t* value) {
     if (data_.size() - pos_ < static_cast<size_t>(size)) {
       return Malformed(base_ + pos_, "truncated fixed-width value");
     }
@@ -156,7 +156,7 @@ class Reader {
     }
     pos_ += size;
     *value = v;
-    return absl::OkStatus();
+    return OkStatus();
   }
 
   absl::string_view data_;
@@ -168,24 +168,24 @@ class Reader {
 std::string Child(const Reader& parent, absl::string_view name) {
   return parent.path() == "BootstrapRequest"
              ? std::string(name)
-             : absl::StrCat(parent.path(), ".", name);
+             : StrCat(parent.path(), ".", name);
 }
 
 std::string Child(const Reader& parent, absl::string_view name, size_t i) {
-  return absl::StrCat(Child(parent, name), "[", i, "]");
+  return StrCat(Child(parent, name), "[", i, "]");
 }
 
 // A repeated scalar: one varint, or a packed run of them. `add` takes each
 // value and returns false once the cap is reached.
 template <typename Add>
-absl::Status RepeatedVarint(const Reader& reader, const Field& field,
+Status RepeatedVarint(const Reader& reader, const Field& field,
                             absl::string_view name, size_t cap, size_t* count,
                             Add add) {
   if (field.wire == kVarint) {
     if (*count >= cap) return reader.TooMany(field, name, cap);
     ++*count;
     add(field.value);
-    return absl::OkStatus();
+    return OkStatus();
   }
   if (field.wire != kLen) return reader.Unknown(field);
   Reader packed(field.bytes, field.bytes_offset, reader.path());
@@ -198,15 +198,15 @@ absl::Status RepeatedVarint(const Reader& reader, const Field& field,
     ++*count;
     add(element.value);
   }
-  return absl::OkStatus();
+  return OkStatus();
 }
 
 // Wire-type checks for singular fields.
-absl::Status WantVarint(const Reader& reader, const Field& field) {
-  return field.wire == kVarint ? absl::OkStatus() : reader.Unknown(field);
+Status WantVarint(const Reader& reader, const Field& field) {
+  return field.wire == kVarint ? OkStatus() : reader.Unknown(field);
 }
-absl::Status WantLen(const Reader& reader, const Field& field) {
-  return field.wire == kLen ? absl::OkStatus() : reader.Unknown(field);
+Status WantLen(const Reader& reader, const Field& field) {
+  return field.wire == kLen ? OkStatus() : reader.Unknown(field);
 }
 
 // proto3 conversions of a varint, as libprotobuf does them.
@@ -219,7 +219,7 @@ Enum AsEnum(uint64_t v) {
   return static_cast<Enum>(static_cast<int32_t>(v));
 }
 
-absl::Status ParseJoin(Reader& reader, v1::plain::NamespaceJoin* join) {
+Status ParseJoin(Reader& reader, v1::plain::NamespaceJoin* join) {
   using Target = v1::plain::NamespaceJoin::Target;
   while (!reader.AtEnd()) {
     Field f;
@@ -255,10 +255,10 @@ absl::Status ParseJoin(Reader& reader, v1::plain::NamespaceJoin* join) {
         return reader.Unknown(f);
     }
   }
-  return absl::OkStatus();
+  return OkStatus();
 }
 
-absl::Status ParseIdMapping(Reader& reader, v1::plain::IdMapping* mapping) {
+Status ParseIdMapping(Reader& reader, v1::plain::IdMapping* mapping) {
   while (!reader.AtEnd()) {
     Field f;
     NSBOOT_RETURN_IF_ERROR(reader.Next(&f));
@@ -268,10 +268,10 @@ absl::Status ParseIdMapping(Reader& reader, v1::plain::IdMapping* mapping) {
                           &mapping->size};
     *member[f.number - 1] = AsUint32(f.value);
   }
-  return absl::OkStatus();
+  return OkStatus();
 }
 
-absl::Status ParseTimeOffset(Reader& reader, v1::plain::TimeOffset* offset) {
+Status ParseTimeOffset(Reader& reader, v1::plain::TimeOffset* offset) {
   while (!reader.AtEnd()) {
     Field f;
     NSBOOT_RETURN_IF_ERROR(reader.Next(&f));
@@ -281,10 +281,10 @@ absl::Status ParseTimeOffset(Reader& reader, v1::plain::TimeOffset* offset) {
     if (f.number == 2) offset->seconds = AsInt64(f.value);
     if (f.number == 3) offset->nanoseconds = AsInt64(f.value);
   }
-  return absl::OkStatus();
+  return OkStatus();
 }
 
-absl::Status ParseOptions(Reader& reader, v1::plain::Options* options) {
+Status ParseOptions(Reader& reader, v1::plain::Options* options) {
   while (!reader.AtEnd()) {
     Field f;
     NSBOOT_RETURN_IF_ERROR(reader.Next(&f));
@@ -295,10 +295,10 @@ absl::Status ParseOptions(Reader& reader, v1::plain::Options* options) {
     if (f.number == 3) options->log_level = AsEnum<v1::LogLevel>(f.value);
     if (f.number == 4) options->reply_pidfds = AsBool(f.value);
   }
-  return absl::OkStatus();
+  return OkStatus();
 }
 
-absl::Status ParseNetlinkLayout(Reader& reader,
+Status ParseNetlinkLayout(Reader& reader,
                                 v1::plain::NetlinkLayout* layout) {
   size_t count = layout->attribute_order.size();  // merged occurrences add up
   while (!reader.AtEnd()) {
@@ -328,12 +328,12 @@ absl::Status ParseNetlinkLayout(Reader& reader,
         return reader.Unknown(f);
     }
   }
-  return absl::OkStatus();
+  return OkStatus();
 }
 
 // Appends a new element to `list` (cap checked first) and parses it.
 template <typename T, typename Parse>
-absl::Status RepeatedMessage(const Reader& reader, const Field& field,
+Status RepeatedMessage(const Reader& reader, const Field& field,
                              absl::string_view name, size_t cap,
                              std::vector<T>* list, Parse parse) {
   NSBOOT_RETURN_IF_ERROR(WantLen(reader, field));
@@ -343,7 +343,7 @@ absl::Status RepeatedMessage(const Reader& reader, const Field& field,
   return parse(sub, &list->emplace_back());
 }
 
-absl::Status ParseRequest(Reader& reader, BootstrapRequest* request) {
+Status ParseRequest(Reader& reader, BootstrapRequest* request) {
   size_t created = 0;
   while (!reader.AtEnd()) {
     Field f;
@@ -430,7 +430,7 @@ absl::Status ParseRequest(Reader& reader, BootstrapRequest* request) {
         return reader.Unknown(f);
     }
   }
-  return absl::OkStatus();
+  return OkStatus();
 }
 
 // ---------------------------------------------------------------------------
@@ -520,11 +520,11 @@ std::string SerializeError(const v1::plain::Error& error) {
 
 }  // namespace
 
-absl::StatusOr<BootstrapRequest> ParseRequestPayload(absl::string_view payload,
+StatusOr<BootstrapRequest> ParseRequestPayload(absl::string_view payload,
                                                      uint64_t base_offset) {
   if (payload.size() > kMaxFramePayloadSize) {
     return DecodeError(base_offset,
-                       absl::StrCat("payload of ", payload.size(),
+                       StrCat("payload of ", payload.size(),
                                     " bytes exceeds the cap of ",
                                     kMaxFramePayloadSize));
   }

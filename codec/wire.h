@@ -28,7 +28,7 @@
 #include <cstdint>
 #include <string>
 
-#include "absl/status/statusor.h"
+#include "common/status.h"
 #include "absl/strings/string_view.h"
 #include "proto/nsboot/v1/plain.h"
 
@@ -37,7 +37,7 @@ namespace codec {
 
 // Security: payloads over kMaxFramePayloadSize (codec/frame.h) are refused
 // before any byte is parsed; nesting is fixed by the schema (depth 2).
-absl::StatusOr<v1::plain::BootstrapRequest> ParseRequestPayload(
+StatusOr<v1::plain::BootstrapRequest> ParseRequestPayload(
     absl::string_view payload, uint64_t base_offset);
 
 std::string SerializeReplyPayload(const v1::plain::BootstrapReply& reply);

@@ -1,8 +1,12 @@
 // Status propagation macros. Debian's abseil 20220623 ships none, so nsboot
 // keeps its own, prefixed to stay out of the way of any other definition.
 //
-//   NSBOOT_RETURN_IF_ERROR(expr);          // expr is an absl::Status
-//   NSBOOT_ASSIGN_OR_RETURN(lhs, expr);    // expr is an absl::StatusOr<T>
+//   NSBOOT_RETURN_IF_ERROR(expr);          // expr is a Status
+//   NSBOOT_ASSIGN_OR_RETURN(lhs, expr);    // expr is a StatusOr<T>
+//
+// For nsboot::Status (common/status.h) and absl::Status alike; the error is
+// returned as it is and converts to the function's return type if that is
+// the other one.
 //
 // Both evaluate `expr` exactly once. NSBOOT_ASSIGN_OR_RETURN moves the value
 // into `lhs`, which may be a declaration (`auto x`) or an existing lvalue.
@@ -12,12 +16,10 @@
 #include <utility>
 
 #include "absl/base/optimization.h"
-#include "absl/status/status.h"
-#include "absl/status/statusor.h"
 
 #define NSBOOT_RETURN_IF_ERROR(expr)                          \
   do {                                                        \
-    ::absl::Status nsboot_status_ = (expr);                   \
+    auto nsboot_status_ = (expr);                             \
     if (ABSL_PREDICT_FALSE(!nsboot_status_.ok())) {           \
       return nsboot_status_;                                  \
     }                                                         \

@@ -15,11 +15,14 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "common/status.h"
+#include "common/status_absl.h"
 #include "common/status_macros.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace nsboot {
+
 namespace testing {
 namespace internal {
 
@@ -30,6 +33,16 @@ inline const absl::Status& GetStatus(const absl::Status& status) {
 template <typename T>
 const absl::Status& GetStatus(const absl::StatusOr<T>& status_or) {
   return status_or.status();
+}
+
+// nsboot::Status and StatusOr are matched through their absl conversion.
+inline absl::Status GetStatus(const Status& status) {
+  return ToAbslStatus(status);
+}
+
+template <typename T>
+absl::Status GetStatus(const StatusOr<T>& status_or) {
+  return ToAbslStatus(status_or.status());
 }
 
 // Matches a Status or StatusOr<T> whose code and message match.

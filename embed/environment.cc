@@ -5,8 +5,8 @@
 #include <cstring>
 #include <vector>
 
-#include "absl/status/status.h"
-#include "absl/strings/str_cat.h"
+#include "common/status.h"
+#include "common/str_cat.h"
 #include "codec/limits.h"
 #include "common/status_macros.h"
 
@@ -29,12 +29,12 @@ bool ParseNonNegative(const char* s, const char** end, int* out) {
   return true;
 }
 
-absl::StatusOr<int> ParseFd(const char* name, const char* value) {
+StatusOr<int> ParseFd(const char* name, const char* value) {
   const char* end;
   int fd;
   if (!ParseNonNegative(value, &end, &fd) || *end != '\0') {
-    return absl::InvalidArgumentError(
-        absl::StrCat(name, "=\"", value, "\": not a file descriptor number"));
+    return InvalidArgumentError(
+        StrCat(name, "=\"", value, "\": not a file descriptor number"));
   }
   return fd;
 }
@@ -43,17 +43,17 @@ bool Set(const char* v) { return v != nullptr && *v != '\0'; }
 
 }  // namespace
 
-absl::StatusOr<std::vector<int>> ParseMountFds(const char* text) {
+StatusOr<std::vector<int>> ParseMountFds(const char* text) {
   std::vector<int> fds;
   const char* p = text;
   if (*p++ != '[') {
-    return absl::InvalidArgumentError(
+    return InvalidArgumentError(
         "_LIBCONTAINER_MOUNT_FDS: missing '['");
   }
   if (*p == ']' && p[1] == '\0') return fds;
   for (;;) {
     if (static_cast<int>(fds.size()) >= codec::kMaxMountSources) {
-      return absl::InvalidArgumentError(absl::StrCat(
+      return InvalidArgumentError(StrCat(
           "_LIBCONTAINER_MOUNT_FDS: more than ", codec::kMaxMountSources,
           " entries"));
     }
@@ -63,7 +63,7 @@ absl::StatusOr<std::vector<int>> ParseMountFds(const char* text) {
       fd = -1;
       end = p + 2;
     } else if (!ParseNonNegative(p, &end, &fd)) {
-      return absl::InvalidArgumentError(absl::StrCat(
+      return InvalidArgumentError(StrCat(
           "_LIBCONTAINER_MOUNT_FDS: offset ", p - text,
           ": not an fd number or -1"));
     }
@@ -74,18 +74,18 @@ absl::StatusOr<std::vector<int>> ParseMountFds(const char* text) {
       continue;
     }
     if (*p == ']' && p[1] == '\0') return fds;
-    return absl::InvalidArgumentError(absl::StrCat(
+    return InvalidArgumentError(StrCat(
         "_LIBCONTAINER_MOUNT_FDS: offset ", p - text, ": expected ',' or ']'"));
   }
 }
 
-absl::StatusOr<HookEnvironment> ParseHookEnvironment(const GetEnv& getenv,
+StatusOr<HookEnvironment> ParseHookEnvironment(const GetEnv& getenv,
                                                      int linked_dialect) {
   HookEnvironment env;
   const char* runc_pipe = getenv("_LIBCONTAINER_INITPIPE");
   const char* native_pipe = getenv("NSBOOT_INITPIPE");
   if (Set(runc_pipe) && Set(native_pipe)) {
-    return absl::InvalidArgumentError(
+    return InvalidArgumentError(
         "both _LIBCONTAINER_INITPIPE and NSBOOT_INITPIPE are set");
   }
   if (!Set(runc_pipe) && !Set(native_pipe)) return env;
@@ -97,12 +97,12 @@ absl::StatusOr<HookEnvironment> ParseHookEnvironment(const GetEnv& getenv,
     } else if (std::strcmp(d, "12") == 0) {
       dialect = 12;
     } else {
-      return absl::InvalidArgumentError(
-          absl::StrCat("NSBOOT_RUNC_DIALECT=\"", d, "\": want 11 or 12"));
+      return InvalidArgumentError(
+          StrCat("NSBOOT_RUNC_DIALECT=\"", d, "\": want 11 or 12"));
     }
   }
   if (dialect != 11 && dialect != 12) {
-    return absl::InvalidArgumentError(absl::StrCat(
+    return InvalidArgumentError(StrCat(
         "nsboot_runc_dialect is ", dialect, ": a host must define 11 or 12"));
   }
   env.dialect = dialect == 11 ? codec::RuncDialect::kRunc11
@@ -115,8 +115,8 @@ absl::StatusOr<HookEnvironment> ParseHookEnvironment(const GetEnv& getenv,
     const char* seal = getenv("NSBOOT_SEAL_EXE");
     if (Set(seal)) {
       if (std::strcmp(seal, "1") != 0 && std::strcmp(seal, "0") != 0) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("NSBOOT_SEAL_EXE=\"", seal, "\": want 0 or 1"));
+        return InvalidArgumentError(
+            StrCat("NSBOOT_SEAL_EXE=\"", seal, "\": want 0 or 1"));
       }
       env.seal_requested = seal[0] == '1';
     }
@@ -135,7 +135,7 @@ absl::StatusOr<HookEnvironment> ParseHookEnvironment(const GetEnv& getenv,
     // logrus: 0 panic, 1 fatal, 2 error, 3 warning, 4 info, 5 debug,
     // 6 trace; v1::LogLevel is the same order shifted by one.
     if (logrus > 6) {
-      return absl::InvalidArgumentError(absl::StrCat(
+      return InvalidArgumentError(StrCat(
           "_LIBCONTAINER_LOGLEVEL=", logrus, ": above 6 (trace)"));
     }
     env.log_level = static_cast<v1::LogLevel>(logrus + 1);

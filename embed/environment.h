@@ -18,9 +18,9 @@
 #include <functional>
 #include <vector>
 
-#include "absl/status/statusor.h"
+#include "common/status.h"
 #include "codec/netlink.h"
-#include "proto/nsboot/v1/bootstrap.pb.h"
+#include "proto/nsboot/v1/plain.h"  // and the generated header
 
 namespace nsboot {
 namespace embed {
@@ -46,11 +46,11 @@ using GetEnv = std::function<const char*(const char* name)>;
 
 // Parses the environment. `linked_dialect` is nsboot_runc_dialect (11 or
 // 12). InvalidArgument names the variable and the reason.
-absl::StatusOr<HookEnvironment> ParseHookEnvironment(const GetEnv& getenv,
+StatusOr<HookEnvironment> ParseHookEnvironment(const GetEnv& getenv,
                                                      int linked_dialect);
 
 // "[3,-1,5]" -> {3, -1, 5}. At most codec::kMaxMountSources entries.
-absl::StatusOr<std::vector<int>> ParseMountFds(const char* text);
+StatusOr<std::vector<int>> ParseMountFds(const char* text);
 
 }  // namespace embed
 }  // namespace nsboot

@@ -5,7 +5,7 @@
 #ifndef NSBOOT_EMBED_FRAME_REPLY_SINK_H_
 #define NSBOOT_EMBED_FRAME_REPLY_SINK_H_
 
-#include "absl/status/status.h"
+#include "common/status.h"
 #include "executor/reply_sink.h"
 #include "proto/nsboot/v1/plain.h"
 
@@ -16,7 +16,7 @@ class FrameReplySink : public executor::ReplySink {
  public:
   // `fd` is borrowed.
   explicit FrameReplySink(int fd) : fd_(fd) {}
-  absl::Status Send(const v1::plain::BootstrapReply& reply,
+  Status Send(const v1::plain::BootstrapReply& reply,
                     const executor::Attachments& attachments) override;
 
  private:

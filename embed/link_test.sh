@@ -36,6 +36,12 @@ for host in "$tmp/host-static" "$tmp/host"; do
     echo "link_test: $(basename "$host") links protobuf code" >&2
     exit 1
   fi
+  # Nor a std::ios_base::Init: one would make every start build libstdc++'s
+  # standard streams and locale (common/status.h says where they came from).
+  if nm -C "$host" | grep 'std::ios_base::Init::Init()'; then
+    echo "link_test: $(basename "$host") initializes iostreams at start-up" >&2
+    exit 1
+  fi
 done
 # Under --config=asan the sanitizer runtimes bring libstdc++ back in.
 cxx_libs='libprotobuf|libabsl|libstdc\+\+|libgcc_s'

@@ -20,8 +20,8 @@
 #include <string>
 #include <utility>
 
-#include "absl/status/status.h"
-#include "absl/strings/str_cat.h"
+#include "common/status.h"
+#include "common/str_cat.h"
 #include "codec/decode_error.h"
 #include "codec/reader.h"
 #include "embed/environment.h"
@@ -46,7 +46,7 @@ namespace {
 constexpr char kSealedMarker[] = "_NSBOOT_SEALED_EXE";
 
 v1::plain::BootstrapReply MakeError(v1::Step step,
-                                    const absl::Status& status) {
+                                    const Status& status) {
   v1::plain::BootstrapReply reply;
   reply.kind = v1::plain::BootstrapReply::Kind::kError;
   v1::plain::Error& error = reply.error;
@@ -62,7 +62,7 @@ v1::plain::BootstrapReply MakeError(v1::Step step,
 
 // Reports a failure before any stage exists and ends the process.
 [[noreturn]] void Fail(executor::ReplySink* sink, v1::Step step,
-                       const absl::Status& status) {
+                       const Status& status) {
   bool sent = false;
   if (sink != nullptr) {
     executor::Attachments none;
@@ -70,7 +70,7 @@ v1::plain::BootstrapReply MakeError(v1::Step step,
     sent = sink->Send(MakeError(step, status), none).ok();
   }
   if (!sent) {
-    std::string line = absl::StrCat("FATAL: nsboot[", getpid(),
+    std::string line = StrCat("FATAL: nsboot[", getpid(),
                                      "]: ", status.message(), "\n");
     ssize_t ignored = write(STDERR_FILENO, line.data(), line.size());
     (void)ignored;
@@ -93,28 +93,28 @@ bool IsSealed() {
 
 // Re-executes from a sealed copy unless already running from one. Returns
 // only when sealed (or with an error).
-absl::Status EnsureSealed(char** argv) {
+Status EnsureSealed(char** argv) {
   if (IsSealed()) {
     unsetenv(kSealedMarker);  // not for the workload's environment
-    return absl::OkStatus();
+    return OkStatus();
   }
   if (argv == nullptr || argv[0] == nullptr) {
-    return absl::FailedPreconditionError(
+    return FailedPreconditionError(
         "cannot re-execute from a sealed binary: argv unavailable");
   }
   if (setenv(kSealedMarker, "1", 1) != 0) {
-    return absl::InternalError("setenv failed");
+    return InternalError("setenv failed");
   }
   SealMethod tried = SealMethod::kNone;
   // Overlayfs needs CAP_SYS_ADMIN; ReexecSealed falls back to a memfd.
   int err = ReexecSealed(argv, environ, /*allow_overlayfs=*/true, &tried);
-  return absl::InternalError(absl::StrCat(
+  return InternalError(StrCat(
       "re-executing from a sealed copy of the binary (", SealMethodName(tried),
       "): ", strerror(-err)));
 }
 
 int RunHook(char** argv) {
-  absl::StatusOr<HookEnvironment> parsed = ParseHookEnvironment(
+  StatusOr<HookEnvironment> parsed = ParseHookEnvironment(
       [](const char* name) -> const char* { return getenv(name); },
       nsboot_runc_dialect);
   if (!parsed.ok()) Fail(nullptr, v1::STEP_READ_REQUEST, parsed.status());
@@ -131,7 +131,7 @@ int RunHook(char** argv) {
                       env.dialect == codec::RuncDialect::kRunc11;
   bool sealed = false;
   if (runc11 || env.seal_requested) {
-    absl::Status status = EnsureSealed(argv);
+    Status status = EnsureSealed(argv);
     if (!status.ok()) Fail(sink, v1::STEP_SEAL_EXE, status);
     sealed = true;
   }
@@ -141,7 +141,7 @@ int RunHook(char** argv) {
   // helpers). The final process still has them: CLOEXEC acts only on exec.
   if (fcntl(env.init_fd, F_SETFD, FD_CLOEXEC) != 0) {
     Fail(nullptr, v1::STEP_READ_REQUEST,
-         absl::InvalidArgumentError(absl::StrCat(
+         InvalidArgumentError(StrCat(
              "init pipe fd ", env.init_fd, ": ", strerror(errno))));
   }
   if (env.log_fd >= 0) fcntl(env.log_fd, F_SETFD, FD_CLOEXEC);
@@ -150,11 +150,11 @@ int RunHook(char** argv) {
   reader.runc_dialect = env.dialect;
   reader.accept_netlink = env.contract == Contract::kRunc;
   reader.accept_frame = env.contract == Contract::kNative;
-  absl::StatusOr<codec::ReadResult> read =
+  StatusOr<codec::ReadResult> read =
       codec::ReadRequestFromFd(env.init_fd, reader);
   if (!read.ok()) {
     Fail(sink,
-         read.status().code() == absl::StatusCode::kInvalidArgument
+         read.status().code() == StatusCode::kInvalidArgument
              ? v1::STEP_DECODE
              : v1::STEP_READ_REQUEST,
          read.status());
@@ -162,7 +162,7 @@ int RunHook(char** argv) {
   const v1::plain::BootstrapRequest& request = read->request;
   if (request.options_or_default().seal_exe && !sealed) {
     Fail(sink, v1::STEP_SEAL_EXE,
-         absl::FailedPreconditionError(
+         FailedPreconditionError(
              "options.seal_exe: not running from a sealed binary; the parent "
              "must set NSBOOT_SEAL_EXE=1 (or seal the binary itself)"));
   }
@@ -183,7 +183,7 @@ int RunHook(char** argv) {
     if (!request.mount_sources.empty()) {
       if (!env.has_mount_fds) {
         Fail(sink, v1::STEP_MOUNT_SOURCES,
-             absl::InvalidArgumentError(
+             InvalidArgumentError(
                  "mount sources sent without _LIBCONTAINER_MOUNT_FDS"));
       }
       options.mount_source_fds = env.mount_fds;
@@ -191,10 +191,10 @@ int RunHook(char** argv) {
   } else {
     options.protocol = executor::ReplyProtocol::kNative;
   }
-  absl::StatusOr<executor::Plan> plan = executor::MakePlan(request, options);
+  StatusOr<executor::Plan> plan = executor::MakePlan(request, options);
   if (!plan.ok()) Fail(sink, v1::STEP_PLAN, plan.status());
 
-  absl::StatusOr<executor::RunOutcome> outcome =
+  StatusOr<executor::RunOutcome> outcome =
       executor::Run(*plan, executor::RunOptions(), *sink);
   if (!outcome.ok()) _exit(1);  // stage 0: the Error reply is already sent
   if (*outcome == executor::RunOutcome::kParentDone) _exit(0);

@@ -5,12 +5,8 @@
 #include <utility>
 #include <vector>
 
-#include "absl/status/status.h"
-#include "absl/status/statusor.h"
-#include "absl/strings/escaping.h"
-#include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
-#include "absl/strings/str_join.h"
+#include "common/status.h"
+#include "common/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
 #include "common/status_macros.h"
@@ -34,8 +30,8 @@ constexpr int kMaxSignal = 64;  // SIGRTMAX on Linux
 constexpr int kMaxMapLines = 340;
 constexpr int kMaxProcessName = 15;  // TASK_COMM_LEN - 1
 
-absl::Status Invalid(absl::string_view field, absl::string_view why) {
-  return absl::InvalidArgumentError(absl::StrCat(field, ": ", why));
+Status Invalid(absl::string_view field, absl::string_view why) {
+  return InvalidArgumentError(StrCat(field, ": ", why));
 }
 
 bool ValidNamespace(v1::Namespace type) {
@@ -43,25 +39,25 @@ bool ValidNamespace(v1::Namespace type) {
 }
 
 std::string QuoteBytes(absl::string_view bytes) {
-  return absl::StrCat("\"", absl::CEscape(bytes), "\"");
+  return StrCat("\"", CEscape(bytes), "\"");
 }
 
 // Checks one id map and renders it as /proc/PID/{uid,gid}_map text and as
 // newuidmap/newgidmap arguments.
-absl::Status RenderMap(absl::string_view field,
+Status RenderMap(absl::string_view field,
                        const std::vector<v1::plain::IdMapping>& mappings,
                        std::string* text,
                        std::vector<std::string>* helper_args,
                        bool* maps_zero) {
   if (mappings.size() > size_t{kMaxMapLines}) {
-    return Invalid(field, absl::StrCat(mappings.size(),
+    return Invalid(field, StrCat(mappings.size(),
                                        " lines, the kernel takes at most ",
                                        kMaxMapLines));
   }
   *maps_zero = false;
   for (size_t i = 0; i < mappings.size(); ++i) {
     const v1::plain::IdMapping& m = mappings[i];
-    const std::string name = absl::StrCat(field, "[", i, "]");
+    const std::string name = StrCat(field, "[", i, "]");
     if (m.size == 0) return Invalid(name, "size is 0");
     if (uint64_t{m.container_id} + m.size > (uint64_t{1} << 32)) {
       return Invalid(name, "container_id + size wraps past 2^32");
@@ -70,26 +66,26 @@ absl::Status RenderMap(absl::string_view field,
       return Invalid(name, "host_id + size wraps past 2^32");
     }
     if (m.container_id == 0) *maps_zero = true;
-    absl::StrAppend(text, m.container_id, " ", m.host_id, " ", m.size, "\n");
-    helper_args->push_back(absl::StrCat(m.container_id));
-    helper_args->push_back(absl::StrCat(m.host_id));
-    helper_args->push_back(absl::StrCat(m.size));
+    StrAppend(text, m.container_id, " ", m.host_id, " ", m.size, "\n");
+    helper_args->push_back(StrCat(m.container_id));
+    helper_args->push_back(StrCat(m.host_id));
+    helper_args->push_back(StrCat(m.size));
   }
-  return absl::OkStatus();
+  return OkStatus();
 }
 
-absl::Status CheckHelper(absl::string_view field, absl::string_view helper,
+Status CheckHelper(absl::string_view field, absl::string_view helper,
                          size_t mappings, absl::string_view mappings_field) {
-  if (helper.empty()) return absl::OkStatus();
+  if (helper.empty()) return OkStatus();
   if (mappings == 0) {
-    return Invalid(field, absl::StrCat("set, but ", mappings_field,
+    return Invalid(field, StrCat("set, but ", mappings_field,
                                        " is empty: there is no map to write"));
   }
   if (helper.front() != '/') return Invalid(field, "not an absolute path");
   if (helper.find('\0') != absl::string_view::npos) {
     return Invalid(field, "contains a NUL byte");
   }
-  return absl::OkStatus();
+  return OkStatus();
 }
 
 // Everything MakePlan derives from the request before laying out steps.
@@ -110,18 +106,18 @@ struct Facts {
   int final_signal = 0;
 };
 
-absl::Status CheckNamespaces(const v1::plain::BootstrapRequest& request,
+Status CheckNamespaces(const v1::plain::BootstrapRequest& request,
                              const PlanOptions& options, Facts* facts) {
   for (size_t i = 0; i < request.create_namespaces.size(); ++i) {
-    const std::string field = absl::StrCat("create_namespaces[", i, "]");
+    const std::string field = StrCat("create_namespaces[", i, "]");
     const v1::Namespace type = request.create_namespaces[i];
     if (!ValidNamespace(type)) {
-      return Invalid(field, absl::StrCat("unknown namespace ",
+      return Invalid(field, StrCat("unknown namespace ",
                                          static_cast<int>(type)));
     }
     const uint32_t flag = NamespaceCloneFlag(type);
     if (facts->create_flags & flag) {
-      return Invalid(field, absl::StrCat(NamespaceName(type),
+      return Invalid(field, StrCat(NamespaceName(type),
                                          " is listed twice"));
     }
     if (type == v1::NAMESPACE_TIME && options.protocol == ReplyProtocol::kRunc11) {
@@ -132,20 +128,20 @@ absl::Status CheckNamespaces(const v1::plain::BootstrapRequest& request,
 
   uint32_t joined = 0;
   for (size_t i = 0; i < request.join_namespaces.size(); ++i) {
-    const std::string field = absl::StrCat("join_namespaces[", i, "]");
+    const std::string field = StrCat("join_namespaces[", i, "]");
     const v1::plain::NamespaceJoin& join = request.join_namespaces[i];
     const v1::Namespace type = join.type;
     if (!ValidNamespace(type)) {
       return Invalid(field + ".type",
-                     absl::StrCat("unknown namespace ", static_cast<int>(type)));
+                     StrCat("unknown namespace ", static_cast<int>(type)));
     }
     const uint32_t flag = NamespaceCloneFlag(type);
     if (joined & flag) {
-      return Invalid(field, absl::StrCat(NamespaceName(type),
+      return Invalid(field, StrCat(NamespaceName(type),
                                          " is joined twice"));
     }
     if (facts->create_flags & flag) {
-      return Invalid(field, absl::StrCat("creating and joining the same type (",
+      return Invalid(field, StrCat("creating and joining the same type (",
                                          NamespaceName(type), ")"));
     }
     if (type == v1::NAMESPACE_TIME && options.protocol == ReplyProtocol::kRunc11) {
@@ -204,7 +200,7 @@ absl::Status CheckNamespaces(const v1::plain::BootstrapRequest& request,
         return Invalid(field, "no path, pid or pidfd");
     }
     if (target == nullptr) {
-      return Invalid(field, absl::StrCat("unknown target kind ",
+      return Invalid(field, StrCat("unknown target kind ",
                                          static_cast<int>(join.target)));
     }
     target->types.push_back(type);
@@ -217,10 +213,10 @@ absl::Status CheckNamespaces(const v1::plain::BootstrapRequest& request,
   }
   facts->join_pid = joined & kCloneNewPid;
   facts->join_time = joined & kCloneNewTime;
-  return absl::OkStatus();
+  return OkStatus();
 }
 
-absl::Status CheckUser(const v1::plain::BootstrapRequest& request,
+Status CheckUser(const v1::plain::BootstrapRequest& request,
                        const PlanOptions& options, Facts* facts) {
   const bool create_user = facts->create_flags & kCloneNewUser;
   const char* why_not =
@@ -261,7 +257,7 @@ absl::Status CheckUser(const v1::plain::BootstrapRequest& request,
       break;
     default:
       return Invalid("setgroups",
-                     absl::StrCat("unknown policy ",
+                     StrCat("unknown policy ",
                                   static_cast<int>(request.setgroups)));
   }
   if (create_user && options.protocol != ReplyProtocol::kNative) {
@@ -278,12 +274,12 @@ absl::Status CheckUser(const v1::plain::BootstrapRequest& request,
                      "user namespace");
     }
   }
-  return absl::OkStatus();
+  return OkStatus();
 }
 
-absl::Status CheckTime(const v1::plain::BootstrapRequest& request,
+Status CheckTime(const v1::plain::BootstrapRequest& request,
                        const PlanOptions& options, Facts* facts) {
-  if (request.time_offsets.empty()) return absl::OkStatus();
+  if (request.time_offsets.empty()) return OkStatus();
   if (options.protocol == ReplyProtocol::kRunc11) {
     return Invalid("time_offsets",
                    "not part of the runc 1.1 protocol (its attribute 27290 is "
@@ -300,7 +296,7 @@ absl::Status CheckTime(const v1::plain::BootstrapRequest& request,
   }
   bool seen[3] = {false, false, false};
   for (size_t i = 0; i < request.time_offsets.size(); ++i) {
-    const std::string field = absl::StrCat("time_offsets[", i, "]");
+    const std::string field = StrCat("time_offsets[", i, "]");
     const v1::plain::TimeOffset& offset = request.time_offsets[i];
     const char* clock = nullptr;
     switch (offset.clock) {
@@ -312,30 +308,30 @@ absl::Status CheckTime(const v1::plain::BootstrapRequest& request,
         break;
       default:
         return Invalid(field + ".clock",
-                       absl::StrCat("unknown clock ",
+                       StrCat("unknown clock ",
                                     static_cast<int>(offset.clock)));
     }
     if (seen[offset.clock]) {
-      return Invalid(field + ".clock", absl::StrCat(clock, " is set twice"));
+      return Invalid(field + ".clock", StrCat(clock, " is set twice"));
     }
     seen[offset.clock] = true;
     if (offset.nanoseconds < 0 || offset.nanoseconds >= 1000000000) {
       return Invalid(field + ".nanoseconds", "not in [0, 999999999]");
     }
-    absl::StrAppend(&facts->time_offsets, clock, " ", offset.seconds, " ",
+    StrAppend(&facts->time_offsets, clock, " ", offset.seconds, " ",
                     offset.nanoseconds, "\n");
   }
-  return absl::OkStatus();
+  return OkStatus();
 }
 
-absl::Status CheckMountSources(const v1::plain::BootstrapRequest& request,
+Status CheckMountSources(const v1::plain::BootstrapRequest& request,
                                const PlanOptions& options, Facts* facts) {
   if (request.mount_sources.empty()) {
     if (!options.mount_source_fds.empty()) {
       return Invalid("PlanOptions.mount_source_fds",
                      "set, but the request has no mount_sources");
     }
-    return absl::OkStatus();
+    return OkStatus();
   }
   if (options.protocol != ReplyProtocol::kRunc11) {
     return Invalid("mount_sources",
@@ -344,18 +340,18 @@ absl::Status CheckMountSources(const v1::plain::BootstrapRequest& request,
   }
   if (options.mount_source_fds.size() != request.mount_sources.size()) {
     return Invalid("mount_sources",
-                   absl::StrCat(request.mount_sources.size(),
+                   StrCat(request.mount_sources.size(),
                                 " entries, but PlanOptions.mount_source_fds "
                                 "(_LIBCONTAINER_MOUNT_FDS) has ",
                                 options.mount_source_fds.size()));
   }
   for (size_t i = 0; i < request.mount_sources.size(); ++i) {
-    const std::string field = absl::StrCat("mount_sources[", i, "]");
+    const std::string field = StrCat("mount_sources[", i, "]");
     const std::string& source = request.mount_sources[i];
     const int fd = options.mount_source_fds[i];
     if (source.empty()) {
       if (fd != -1) {
-        return Invalid(field, absl::StrCat("empty, but mount_source_fds[", i,
+        return Invalid(field, StrCat("empty, but mount_source_fds[", i,
                                            "] is ", fd, ", not -1"));
       }
       continue;
@@ -364,12 +360,12 @@ absl::Status CheckMountSources(const v1::plain::BootstrapRequest& request,
       return Invalid(field, "contains a NUL byte");
     }
     if (fd < 0) {
-      return Invalid(field, absl::StrCat("set, but mount_source_fds[", i,
+      return Invalid(field, StrCat("set, but mount_source_fds[", i,
                                          "] is ", fd));
     }
     for (size_t j = 0; j < i; ++j) {
       if (options.mount_source_fds[j] == fd) {
-        return Invalid(field, absl::StrCat("mount_source_fds[", i,
+        return Invalid(field, StrCat("mount_source_fds[", i,
                                            "] repeats fd ", fd));
       }
     }
@@ -379,22 +375,22 @@ absl::Status CheckMountSources(const v1::plain::BootstrapRequest& request,
     return Invalid("mount_sources",
                    "set, but NAMESPACE_MOUNT is not in create_namespaces");
   }
-  return absl::OkStatus();
+  return OkStatus();
 }
 
-absl::Status CheckOptions(const v1::plain::BootstrapRequest& request,
+Status CheckOptions(const v1::plain::BootstrapRequest& request,
                           const PlanOptions& options, Facts* facts,
                           v1::LogLevel* log_level) {
   const v1::plain::Options& o = request.options_or_default();
   if (o.seal_exe && !options.exe_sealed) {
-    return absl::FailedPreconditionError(
+    return FailedPreconditionError(
         "options.seal_exe: the process does not run from a sealed copy of its "
         "binary (a native parent sets NSBOOT_SEAL_EXE=1, or seals it itself "
         "as runc 1.2+ does)");
   }
   if (o.parent_death_signal < 0 || o.parent_death_signal > kMaxSignal) {
     return Invalid("options.parent_death_signal",
-                   absl::StrCat(o.parent_death_signal, " is not a signal"));
+                   StrCat(o.parent_death_signal, " is not a signal"));
   }
   if (o.parent_death_signal != 0) {
     facts->intermediate_signal = o.parent_death_signal;
@@ -407,7 +403,7 @@ absl::Status CheckOptions(const v1::plain::BootstrapRequest& request,
     *log_level = o.log_level;
   } else {
     return Invalid("options.log_level",
-                   absl::StrCat("unknown level ", static_cast<int>(o.log_level)));
+                   StrCat("unknown level ", static_cast<int>(o.log_level)));
   }
   if (o.reply_pidfds && options.protocol != ReplyProtocol::kNative) {
     return Invalid("options.reply_pidfds",
@@ -415,19 +411,19 @@ absl::Status CheckOptions(const v1::plain::BootstrapRequest& request,
   }
   if (request.oom_score_adj.has_value() &&
       (*request.oom_score_adj < -1000 || *request.oom_score_adj > 1000)) {
-    return Invalid("oom_score_adj", absl::StrCat(*request.oom_score_adj,
+    return Invalid("oom_score_adj", StrCat(*request.oom_score_adj,
                                                  " is not in [-1000, 1000]"));
   }
   for (size_t i = 0; i < options.process_names.size(); ++i) {
     const std::string& name = options.process_names[i];
     if (name.empty() || name.size() > kMaxProcessName ||
         name.find('\0') != std::string::npos) {
-      return Invalid(absl::StrCat("PlanOptions.process_names[", i, "]"),
-                     absl::StrCat("must be 1 to ", kMaxProcessName,
+      return Invalid(StrCat("PlanOptions.process_names[", i, "]"),
+                     StrCat("must be 1 to ", kMaxProcessName,
                                   " bytes without NUL"));
     }
   }
-  return absl::OkStatus();
+  return OkStatus();
 }
 
 PlanStep MakeStep(StepKind kind, v1::Step error_step) {
@@ -487,7 +483,7 @@ void MakeTwoProcessStages(const v1::plain::BootstrapRequest& request,
   p.push_back(MakeStep(StepKind::kReplyReady, v1::STEP_REPLY));
   if (request.oom_score_adj.has_value()) {
     p.push_back(TextStep(StepKind::kWriteOomScoreAdj, v1::STEP_OOM_SCORE_ADJ,
-                         absl::StrCat(*request.oom_score_adj)));
+                         StrCat(*request.oom_score_adj)));
   }
   if (joins) {
     // No user namespace is joined here (MakePlan keeps three processes
@@ -560,7 +556,7 @@ void MakeTwoProcessStages(const v1::plain::BootstrapRequest& request,
 
 }  // namespace
 
-absl::StatusOr<Plan> MakePlan(const v1::plain::BootstrapRequest& request,
+StatusOr<Plan> MakePlan(const v1::plain::BootstrapRequest& request,
                               const PlanOptions& options) {
   Plan plan;
   const uint32_t version =
@@ -569,8 +565,8 @@ absl::StatusOr<Plan> MakePlan(const v1::plain::BootstrapRequest& request,
   for (uint32_t v : kSupportedSchemaVersions) supported |= v == version;
   if (!supported) {
     return Invalid("schema_version",
-                   absl::StrCat(version, " is not supported (supported: ",
-                                absl::StrJoin(kSupportedSchemaVersions, ", "),
+                   StrCat(version, " is not supported (supported: ",
+                                StrJoin(kSupportedSchemaVersions, ", "),
                                 ")"));
   }
   plan.schema_version = version;
@@ -646,7 +642,7 @@ absl::StatusOr<Plan> MakePlan(const v1::plain::BootstrapRequest& request,
   } else {
     plan.init_reason = "not needed for a namespace";
   }
-  if (!runc) absl::StrAppend(&plan.init_reason, "; three: ", three_why);
+  if (!runc) StrAppend(&plan.init_reason, "; three: ", three_why);
 
   // Stage 0: PARENT.
   StagePlan& parent = plan.stages[0];
@@ -661,7 +657,7 @@ absl::StatusOr<Plan> MakePlan(const v1::plain::BootstrapRequest& request,
   }
   if (request.oom_score_adj.has_value()) {
     p.push_back(TextStep(StepKind::kWriteOomScoreAdj, v1::STEP_OOM_SCORE_ADJ,
-                         absl::StrCat(*request.oom_score_adj)));
+                         StrCat(*request.oom_score_adj)));
   }
   if (joins) {
     p.push_back(ValueStep(StepKind::kSetDumpable, v1::STEP_SET_DUMPABLE, 0));
@@ -926,7 +922,7 @@ std::string CloneFlagsNames(uint32_t flags) {
     const v1::Namespace type = static_cast<v1::Namespace>(t);
     if (flags & NamespaceCloneFlag(type)) names.push_back(NamespaceName(type));
   }
-  return names.empty() ? "none" : absl::StrJoin(names, ",");
+  return names.empty() ? "none" : StrJoin(names, ",");
 }
 
 namespace {
@@ -934,15 +930,15 @@ namespace {
 std::string TargetText(const JoinTarget& target) {
   std::vector<const char*> types;
   for (v1::Namespace t : target.types) types.push_back(NamespaceName(t));
-  std::string what = absl::StrJoin(types, ",");
+  std::string what = StrJoin(types, ",");
   switch (target.kind) {
     case JoinTarget::Kind::kPath:
-      return absl::StrCat(what, " from path ", QuoteBytes(target.path));
+      return StrCat(what, " from path ", QuoteBytes(target.path));
     case JoinTarget::Kind::kPid:
-      return absl::StrCat(what, " of pid ", target.pid,
+      return StrCat(what, " of pid ", target.pid,
                           " (pidfd_open, one setns)");
     case JoinTarget::Kind::kPidfd:
-      return absl::StrCat(what, " of pidfd ", target.fd, " (one setns)");
+      return StrCat(what, " of pidfd ", target.fd, " (one setns)");
   }
   return what;
 }
@@ -965,32 +961,32 @@ std::string StepText(const Plan& plan, const PlanStep& step) {
   std::string out = StepKindName(step.kind);
   switch (step.kind) {
     case StepKind::kSetName:
-      absl::StrAppend(&out, " ", QuoteBytes(step.text));
+      StrAppend(&out, " ", QuoteBytes(step.text));
       break;
     case StepKind::kSetParentDeathSignal:
-      absl::StrAppend(&out, " ", step.value);
+      StrAppend(&out, " ", step.value);
       break;
     case StepKind::kSetDumpable:
-      absl::StrAppend(&out, " ", step.value);
+      StrAppend(&out, " ", step.value);
       break;
     case StepKind::kBecomeRoot:
-      if (step.gid) absl::StrAppend(&out, " setresgid(0,0,0)");
-      if (step.uid) absl::StrAppend(&out, " setresuid(0,0,0)");
+      if (step.gid) StrAppend(&out, " setresgid(0,0,0)");
+      if (step.uid) StrAppend(&out, " setresuid(0,0,0)");
       break;
     case StepKind::kReplyReady:
-      absl::StrAppend(&out, plan.protocol == ReplyProtocol::kRunc11
+      StrAppend(&out, plan.protocol == ReplyProtocol::kRunc11
                                 ? " (NUL byte on the init pipe)"
                                 : " (Ready, schema versions 1)");
       break;
     case StepKind::kWriteOomScoreAdj:
-      absl::StrAppend(&out, " /proc/self/oom_score_adj ",
+      StrAppend(&out, " /proc/self/oom_score_adj ",
                       QuoteBytes(step.text));
       break;
     case StepKind::kCloneChild:
-      absl::StrAppend(&out, " stage 1 (clone3 CLONE_PARENT|CLONE_PIDFD)");
+      StrAppend(&out, " stage 1 (clone3 CLONE_PARENT|CLONE_PIDFD)");
       break;
     case StepKind::kCloneFinal:
-      absl::StrAppend(&out, " stage 2 (clone3 CLONE_PARENT|CLONE_PIDFD",
+      StrAppend(&out, " stage 2 (clone3 CLONE_PARENT|CLONE_PIDFD",
                       step.value == 0 ? "" : "; new ",
                       step.value == 0 ? "" : CloneFlagsNames(step.value),
                       ")");
@@ -998,93 +994,93 @@ std::string StepText(const Plan& plan, const PlanStep& step) {
     case StepKind::kAwait:
     case StepKind::kAck:
     case StepKind::kRequest:
-      absl::StrAppend(&out, " ", SyncPointName(step.sync));
+      StrAppend(&out, " ", SyncPointName(step.sync));
       break;
     case StepKind::kWriteSetgroups:
-      absl::StrAppend(&out, " /proc/", Outside(plan), "/setgroups ",
+      StrAppend(&out, " /proc/", Outside(plan), "/setgroups ",
                       QuoteBytes(step.text));
       break;
     case StepKind::kWriteUidMap:
     case StepKind::kWriteGidMap:
-      absl::StrAppend(
+      StrAppend(
           &out, " /proc/", Outside(plan), "/",
           step.kind == StepKind::kWriteUidMap ? "uid_map " : "gid_map ",
           QuoteBytes(step.text));
       if (step.helper.empty()) {
-        absl::StrAppend(&out, "; no helper");
+        StrAppend(&out, "; no helper");
       } else {
-        absl::StrAppend(&out, "; on EPERM: ", QuoteBytes(step.helper),
+        StrAppend(&out, "; on EPERM: ", QuoteBytes(step.helper),
                         " ", Outside(plan), " ",
-                        absl::StrJoin(step.helper_args, " "));
+                        StrJoin(step.helper_args, " "));
       }
       break;
     case StepKind::kWriteTimeOffsets:
-      absl::StrAppend(&out, " /proc/", Outside(plan), "/timens_offsets ",
+      StrAppend(&out, " /proc/", Outside(plan), "/timens_offsets ",
                       QuoteBytes(step.text));
       break;
     case StepKind::kSendMountSources:
     case StepKind::kReceiveMountSources:
       for (size_t i = 0; i < plan.mount_sources.size(); ++i) {
         if (plan.mount_sources[i].empty()) continue;
-        absl::StrAppend(&out, " ", QuoteBytes(plan.mount_sources[i]), "->fd",
+        StrAppend(&out, " ", QuoteBytes(plan.mount_sources[i]), "->fd",
                         plan.mount_source_fds[i]);
       }
       break;
     case StepKind::kReplyPids:
       switch (plan.protocol) {
         case ReplyProtocol::kNative:
-          absl::StrAppend(&out, plan.reply_pidfds ? " (Pids with pidfds)"
+          StrAppend(&out, plan.reply_pidfds ? " (Pids with pidfds)"
                                                   : " (Pids)");
           break;
         default:
-          absl::StrAppend(&out, " (PID JSON line on the init pipe)");
+          StrAppend(&out, " (PID JSON line on the init pipe)");
       }
       break;
     case StepKind::kReleaseInit:
-      absl::StrAppend(&out, " stage 2");
+      StrAppend(&out, " stage 2");
       break;
     case StepKind::kAwaitInit:
-      absl::StrAppend(&out, plan.finish == FinishMode::kExec
+      StrAppend(&out, plan.finish == FinishMode::kExec
                                 ? " (exec succeeded: EOF after init-finish)"
                                 : " (init-finish)");
       break;
     case StepKind::kParentDone:
-      absl::StrAppend(&out, " (Run returns; the caller exits 0)");
+      StrAppend(&out, " (Run returns; the caller exits 0)");
       break;
     case StepKind::kOpenNamespaces:
-      absl::StrAppend(&out, " (all ", plan.join_targets.size(),
+      StrAppend(&out, " (all ", plan.join_targets.size(),
                       plan.join_targets.size() == 1 ? " target" : " targets",
                       " before any setns, O_CLOEXEC)");
       break;
     case StepKind::kJoin: {
       const JoinTarget& target = plan.join_targets[step.value];
-      absl::StrAppend(&out, " [", step.value, "] ", TargetText(target));
-      if (step.defer_eperm) absl::StrAppend(&out, "; EPERM deferred");
+      StrAppend(&out, " [", step.value, "] ", TargetText(target));
+      if (step.defer_eperm) StrAppend(&out, "; EPERM deferred");
       break;
     }
     case StepKind::kJoinDeferred:
-      absl::StrAppend(&out, " (retry the EPERM ones; any failure is fatal)");
+      StrAppend(&out, " (retry the EPERM ones; any failure is fatal)");
       break;
     case StepKind::kUnshare:
-      absl::StrAppend(&out, " ", CloneFlagsNames(step.value));
+      StrAppend(&out, " ", CloneFlagsNames(step.value));
       break;
     case StepKind::kCloneInit:
-      absl::StrAppend(&out, " stage 2 (clone3 CLONE_PARENT|CLONE_PIDFD)");
+      StrAppend(&out, " stage 2 (clone3 CLONE_PARENT|CLONE_PIDFD)");
       break;
     case StepKind::kReportInitPid:
-      absl::StrAppend(&out, " (pid and pidfd of stage 2)");
+      StrAppend(&out, " (pid and pidfd of stage 2)");
       break;
     case StepKind::kExitChild:
-      absl::StrAppend(&out, " (child-finish, exit 0)");
+      StrAppend(&out, " (child-finish, exit 0)");
       break;
     case StepKind::kDropGroups:
-      absl::StrAppend(&out, " setgroups(0, NULL)");
+      StrAppend(&out, " setgroups(0, NULL)");
       break;
     case StepKind::kFinishReturn:
-      absl::StrAppend(&out, " (init-finish, return into the caller)");
+      StrAppend(&out, " (init-finish, return into the caller)");
       break;
     case StepKind::kFinishExec:
-      absl::StrAppend(&out, " (execve the command)");
+      StrAppend(&out, " (execve the command)");
       break;
     case StepKind::kCloseNamespaces:
     case StepKind::kAwaitRelease:
@@ -1098,25 +1094,25 @@ std::string StepText(const Plan& plan, const PlanStep& step) {
 
 std::string FormatPlan(const Plan& plan) {
   std::string out;
-  absl::StrAppend(&out, "plan: schema v", plan.schema_version, ", protocol ",
+  StrAppend(&out, "plan: schema v", plan.schema_version, ", protocol ",
                   ReplyProtocolName(plan.protocol), ", finish ",
                   plan.finish == FinishMode::kExec ? "exec" : "return",
                   ", log level ", LogLevelName(plan.log_level), "\n");
-  absl::StrAppend(&out, "create: ", CloneFlagsNames(plan.create_flags), "\n");
+  StrAppend(&out, "create: ", CloneFlagsNames(plan.create_flags), "\n");
   if (plan.join_targets.empty()) {
-    absl::StrAppend(&out, "join: none\n");
+    StrAppend(&out, "join: none\n");
   } else {
-    absl::StrAppend(&out, "join:\n");
+    StrAppend(&out, "join:\n");
     for (size_t i = 0; i < plan.join_targets.size(); ++i) {
-      absl::StrAppend(&out, "  [", i, "] ", TargetText(plan.join_targets[i]),
+      StrAppend(&out, "  [", i, "] ", TargetText(plan.join_targets[i]),
                       "\n");
     }
   }
   if (plan.processes == 2) {
-    absl::StrAppend(&out, "processes: 2; no stage 1: ", plan.init_reason,
+    StrAppend(&out, "processes: 2; no stage 1: ", plan.init_reason,
                     "\n");
   } else {
-    absl::StrAppend(&out, "processes: 3; stage 2: ", plan.init_reason, "\n");
+    StrAppend(&out, "processes: 3; stage 2: ", plan.init_reason, "\n");
   }
   static const char* const kRoles[] = {
       "stays in the caller's namespaces, writes from outside, replies",
@@ -1134,11 +1130,11 @@ std::string FormatPlan(const Plan& plan) {
                  : "joins namespaces, clones the final process, writes from "
                    "outside, replies";
     }
-    absl::StrAppend(&out, "stage ", StageNumber(stage.stage), " ",
+    StrAppend(&out, "stage ", StageNumber(stage.stage), " ",
                     absl::StripPrefix(StageName(stage.stage), "STAGE_"), " ",
                     QuoteBytes(stage.name), ": ", role, "\n");
     for (size_t i = 0; i < stage.steps.size(); ++i) {
-      absl::StrAppend(&out, absl::StrFormat("  %2d. ", i + 1),
+      StrAppend(&out, i + 1 < 10 ? "   " : "  ", i + 1, ". ",
                       StepText(plan, stage.steps[i]), "\n");
     }
   }

@@ -35,7 +35,7 @@
 #include <string>
 #include <vector>
 
-#include "absl/status/statusor.h"
+#include "common/status.h"
 #include "proto/nsboot/v1/plain.h"
 
 namespace nsboot {
@@ -232,12 +232,12 @@ inline constexpr uint32_t kSupportedSchemaVersions[] = {1};
 // but anything MakePlan relies on is checked) and computes the plan.
 // InvalidArgument names the offending field, e.g. "uid_mappings: ...";
 // Unimplemented for features this executor does not provide.
-absl::StatusOr<Plan> MakePlan(const v1::plain::BootstrapRequest& request,
+StatusOr<Plan> MakePlan(const v1::plain::BootstrapRequest& request,
                               const PlanOptions& options);
 // The same for a generated message: v1::ToPlain, then the above. Defined in
 // plan_proto.cc (//executor:plan_proto), so that a static link referring only
 // to the overload above takes no protobuf code from the archives.
-absl::StatusOr<Plan> MakePlan(const v1::BootstrapRequest& request,
+StatusOr<Plan> MakePlan(const v1::BootstrapRequest& request,
                               const PlanOptions& options);
 
 // Stable, human-readable text of a plan. One line per step; no pointers,

@@ -1,6 +1,6 @@
 // MakePlan for a generated v1::BootstrapRequest, apart from plan.cc so that
 // linking the plain overload takes no protobuf code (see plan.h).
-#include "absl/status/statusor.h"
+#include "common/status.h"
 #include "executor/plan.h"
 #include "proto/nsboot/v1/bootstrap.pb.h"
 #include "proto/nsboot/v1/plain_convert.h"
@@ -8,7 +8,7 @@
 namespace nsboot {
 namespace executor {
 
-absl::StatusOr<Plan> MakePlan(const v1::BootstrapRequest& request,
+StatusOr<Plan> MakePlan(const v1::BootstrapRequest& request,
                               const PlanOptions& options) {
   return MakePlan(v1::ToPlain(request), options);
 }

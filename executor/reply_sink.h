@@ -17,7 +17,7 @@
 
 #include <cstdint>
 
-#include "absl/status/status.h"
+#include "common/status.h"
 #include "absl/types/span.h"
 #include "proto/nsboot/v1/plain.h"
 
@@ -37,7 +37,7 @@ struct Attachments {
 class ReplySink {
  public:
   virtual ~ReplySink() = default;
-  virtual absl::Status Send(const v1::plain::BootstrapReply& reply,
+  virtual Status Send(const v1::plain::BootstrapReply& reply,
                             const Attachments& attachments) = 0;
 };
 

@@ -16,10 +16,8 @@
 #include <string>
 #include <vector>
 
-#include "absl/status/status.h"
-#include "absl/status/statusor.h"
-#include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
+#include "common/status.h"
+#include "common/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "common/status_macros.h"
 #include "executor/plan.h"
@@ -483,14 +481,14 @@ void Log(Ctx& ctx, v1::LogLevel level, const std::string& text) {
 }
 
 // Kills the stages stage 0 knows, sends the one Error, closes everything.
-absl::Status ParentFail(Ctx& ctx, v1::Stage stage, v1::Step step, int err,
+Status ParentFail(Ctx& ctx, v1::Stage stage, v1::Step step, int err,
                         int32_t pid, absl::string_view what) {
   if (ctx.init_pidfd >= 0) sys::PidfdSendSignal(ctx.init_pidfd, SIGKILL);
   if (ctx.child_pidfd >= 0) sys::PidfdSendSignal(ctx.child_pidfd, SIGKILL);
   std::string message(what);
-  if (err != 0) absl::StrAppend(&message, ": ", sys::Text().AddErrno(err).data());
-  const absl::StatusCode code =
-      err != 0 ? absl::ErrnoToStatusCode(err) : absl::StatusCode::kInternal;
+  if (err != 0) StrAppend(&message, ": ", sys::Text().AddErrno(err).data());
+  const StatusCode code =
+      err != 0 ? ErrnoToStatusCode(err) : StatusCode::kInternal;
   if (!ctx.error_sent) {
     ctx.error_sent = true;
     v1::plain::BootstrapReply reply;
@@ -508,12 +506,12 @@ absl::Status ParentFail(Ctx& ctx, v1::Stage stage, v1::Step step, int err,
     ctx.sink->Send(reply, attachments).IgnoreError();
   }
   CloseAll(ctx);
-  return absl::Status(
-      code, absl::StrCat(StageName(stage), " ", StepName(step), ": ",
+  return Status(
+      code, StrCat(StageName(stage), " ", StepName(step), ": ",
                          message));
 }
 
-absl::Status ParentFailHere(Ctx& ctx, const PlanStep& step, int err,
+Status ParentFailHere(Ctx& ctx, const PlanStep& step, int err,
                             absl::string_view what) {
   return ParentFail(ctx, v1::STAGE_PARENT, step.error_step, err, RawGetpid(),
                     what);
@@ -525,19 +523,19 @@ const char* PeerName(v1::Stage stage) {
 
 // Receives the next message from stage 1 or 2 and checks it is `type`
 // (and `sync_point` when >= 0). A kError from the peer becomes the Error.
-absl::Status ParentAwait(Ctx& ctx, v1::Stage peer, const PlanStep& step,
+Status ParentAwait(Ctx& ctx, v1::Stage peer, const PlanStep& step,
                          Type type, int sync_point, Message* m, int* fd) {
   const int sock = peer == v1::STAGE_CHILD ? ctx.child_sock[0]
                                            : ctx.init_sock[0];
   const int rc = sync::Receive(sock, m, fd);
   if (rc == 0) {
     return ParentFail(ctx, peer, step.error_step, 0, 0,
-                      absl::StrCat(PeerName(peer), " exited before ",
+                      StrCat(PeerName(peer), " exited before ",
                                    SyncPointName(step.sync)));
   }
   if (rc < 0) {
     return ParentFail(ctx, peer, step.error_step, -rc, 0,
-                      absl::StrCat("receiving from ", PeerName(peer)));
+                      StrCat("receiving from ", PeerName(peer)));
   }
   if (m->type == Type::kError) {
     return ParentFail(ctx, static_cast<v1::Stage>(m->stage),
@@ -546,14 +544,14 @@ absl::Status ParentAwait(Ctx& ctx, v1::Stage peer, const PlanStep& step,
   if (m->type != type || (sync_point >= 0 && m->sync_point != sync_point)) {
     if (fd != nullptr) sys::CloseFd(fd);
     return ParentFail(ctx, peer, v1::STEP_SYNC, EPROTO, 0,
-                      absl::StrCat("unexpected message ",
+                      StrCat("unexpected message ",
                                    static_cast<int>(m->type), " from ",
                                    PeerName(peer)));
   }
-  return absl::OkStatus();
+  return OkStatus();
 }
 
-absl::Status ParentSend(Ctx& ctx, v1::Stage peer, const PlanStep& step,
+Status ParentSend(Ctx& ctx, v1::Stage peer, const PlanStep& step,
                         Type type, int sync_point, int fd = -1) {
   const int sock = peer == v1::STAGE_CHILD ? ctx.child_sock[0]
                                            : ctx.init_sock[0];
@@ -563,14 +561,14 @@ absl::Status ParentSend(Ctx& ctx, v1::Stage peer, const PlanStep& step,
   const int rc = sync::Send(sock, m, fd);
   if (rc < 0) {
     return ParentFail(ctx, peer, step.error_step, -rc,
-                      0, absl::StrCat("sending to ", PeerName(peer),
+                      0, StrCat("sending to ", PeerName(peer),
                                       " (did it die?)"));
   }
-  return absl::OkStatus();
+  return OkStatus();
 }
 
 std::string ProcFile(pid_t pid, const char* name) {
-  return absl::StrCat("/proc/", pid, "/", name);
+  return StrCat("/proc/", pid, "/", name);
 }
 
 // The process whose /proc files stage 0 writes: stage 1, or the final
@@ -584,7 +582,7 @@ pid_t OutsidePid(const Ctx& ctx) {
 int OpenProc(const Ctx& ctx, pid_t pid, const char* name, int flags) {
   int fd;
   if (ctx.proc_fd >= 0) {
-    fd = openat(ctx.proc_fd, absl::StrCat(pid, "/", name).c_str(),
+    fd = openat(ctx.proc_fd, StrCat(pid, "/", name).c_str(),
                 flags | O_CLOEXEC);
   } else {
     fd = open(ProcFile(pid, name).c_str(), flags | O_CLOEXEC);
@@ -610,21 +608,21 @@ int WriteProc(const Ctx& ctx, pid_t pid, const char* name,
 
 // fork + execve of newuidmap/newgidmap with runc's argv and an empty
 // environment; only stdio (stdout/stderr captured) survive into it.
-absl::Status RunHelper(const PlanStep& step, pid_t target) {
-  std::vector<std::string> args = {step.helper, absl::StrCat(target)};
+Status RunHelper(const PlanStep& step, pid_t target) {
+  std::vector<std::string> args = {step.helper, StrCat(target)};
   args.insert(args.end(), step.helper_args.begin(), step.helper_args.end());
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(&a[0]);
   argv.push_back(nullptr);
   char* envp[] = {nullptr};
   int out[2];
-  if (pipe2(out, O_CLOEXEC) < 0) return absl::ErrnoToStatus(errno, "pipe2");
+  if (pipe2(out, O_CLOEXEC) < 0) return ErrnoToStatus(errno, "pipe2");
   const pid_t pid = fork();
   if (pid < 0) {
     const int err = errno;
     close(out[0]);
     close(out[1]);
-    return absl::ErrnoToStatus(err, "fork");
+    return ErrnoToStatus(err, "fork");
   }
   if (pid == 0) {
     dup2(out[1], STDOUT_FILENO);
@@ -650,53 +648,53 @@ absl::Status RunHelper(const PlanStep& step, pid_t target) {
   close(out[0]);
   int status = 0;
   while (waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) return absl::ErrnoToStatus(errno, "waitpid");
+    if (errno != EINTR) return ErrnoToStatus(errno, "waitpid");
   }
   while (!output.empty() && (output.back() == '\n' || output.back() == '\0')) {
     output.pop_back();
   }
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return absl::OkStatus();
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return OkStatus();
   const std::string how =
       WIFEXITED(status)
-          ? absl::StrCat("exited with status ", WEXITSTATUS(status))
-          : absl::StrCat("was killed by signal ", WTERMSIG(status));
-  return absl::PermissionDeniedError(
-      absl::StrCat(step.helper, " ", how,
-                   output.empty() ? "" : absl::StrCat(": ", output)));
+          ? StrCat("exited with status ", WEXITSTATUS(status))
+          : StrCat("was killed by signal ", WTERMSIG(status));
+  return PermissionDeniedError(
+      StrCat(step.helper, " ", how,
+                   output.empty() ? "" : StrCat(": ", output)));
 }
 
-absl::Status WriteMap(Ctx& ctx, const PlanStep& step) {
+Status WriteMap(Ctx& ctx, const PlanStep& step) {
   const bool uid = step.kind == StepKind::kWriteUidMap;
   const char* file = uid ? "uid_map" : "gid_map";
   const pid_t target = OutsidePid(ctx);
   const std::string path = ProcFile(target, file);
   const int rc = WriteProc(ctx, target, file, step.text);
   if (rc == 0) {
-    Log(ctx, v1::LOG_LEVEL_DEBUG, absl::StrCat("wrote ", path));
-    return absl::OkStatus();
+    Log(ctx, v1::LOG_LEVEL_DEBUG, StrCat("wrote ", path));
+    return OkStatus();
   }
   if (rc != -EPERM) {
-    return ParentFailHere(ctx, step, -rc, absl::StrCat("writing ", path));
+    return ParentFailHere(ctx, step, -rc, StrCat("writing ", path));
   }
   if (step.helper.empty()) {
     return ParentFailHere(
         ctx, step, EPERM,
-        absl::StrCat("writing ", path, " (no ",
+        StrCat("writing ", path, " (no ",
                      uid ? "uidmap_helper" : "gidmap_helper", " to fall back to)"));
   }
   Log(ctx, v1::LOG_LEVEL_DEBUG,
-      absl::StrCat("writing ", path, ": EPERM; running ", step.helper));
-  const absl::Status helper = RunHelper(step, target);
+      StrCat("writing ", path, ": EPERM; running ", step.helper));
+  const Status helper = RunHelper(step, target);
   if (!helper.ok()) {
     return ParentFailHere(
         ctx, step, EPERM,
-        absl::StrCat("writing ", path, " directly failed, and ",
+        StrCat("writing ", path, " directly failed, and ",
                      helper.message()));
   }
-  return absl::OkStatus();
+  return OkStatus();
 }
 
-absl::Status SendMountSources(Ctx& ctx, const PlanStep& step) {
+Status SendMountSources(Ctx& ctx, const PlanStep& step) {
   const Plan& plan = *ctx.plan;
   const int host_mnt = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
   if (host_mnt < 0) {
@@ -709,7 +707,7 @@ absl::Status SendMountSources(Ctx& ctx, const PlanStep& step) {
     const int err = errno;
     close(host_mnt);
     if (cwd >= 0) close(cwd);
-    return ParentFailHere(ctx, step, err, absl::StrCat("open ", child_mnt_path));
+    return ParentFailHere(ctx, step, err, StrCat("open ", child_mnt_path));
   }
   int err = 0;
   std::string what;
@@ -722,7 +720,7 @@ absl::Status SendMountSources(Ctx& ctx, const PlanStep& step) {
     const int fd = open(plan.mount_sources[i].c_str(), O_PATH | O_CLOEXEC);
     if (fd < 0) {
       err = errno;
-      what = absl::StrCat("open mount source ", plan.mount_sources[i]);
+      what = StrCat("open mount source ", plan.mount_sources[i]);
       break;
     }
     Message m;
@@ -747,10 +745,10 @@ absl::Status SendMountSources(Ctx& ctx, const PlanStep& step) {
     what = "setns back to the caller's mount namespace";
   }
   if (err != 0) return ParentFailHere(ctx, step, err, what);
-  return absl::OkStatus();
+  return OkStatus();
 }
 
-absl::Status ReplyPids(Ctx& ctx, const PlanStep& step) {
+Status ReplyPids(Ctx& ctx, const PlanStep& step) {
   v1::plain::BootstrapReply reply;
   reply.kind = v1::plain::BootstrapReply::Kind::kPids;
   v1::plain::Pids& pids = reply.pids;
@@ -760,11 +758,11 @@ absl::Status ReplyPids(Ctx& ctx, const PlanStep& step) {
   for (int t = v1::NAMESPACE_MOUNT; t <= v1::NAMESPACE_TIME; ++t) {
     const auto type = static_cast<v1::Namespace>(t);
     struct stat st;
-    const std::string name = absl::StrCat("ns/", NamespaceName(type));
+    const std::string name = StrCat("ns/", NamespaceName(type));
     const int rc =
         ctx.proc_fd >= 0
             ? fstatat(ctx.proc_fd,
-                      absl::StrCat(ctx.init_pid, "/", name).c_str(), &st, 0)
+                      StrCat(ctx.init_pid, "/", name).c_str(), &st, 0)
             : stat(ProcFile(ctx.init_pid, name.c_str()).c_str(), &st);
     if (rc != 0) continue;  // best effort
     v1::plain::NamespaceId id;
@@ -782,17 +780,17 @@ absl::Status ReplyPids(Ctx& ctx, const PlanStep& step) {
     attachments.fds = two ? absl::Span<const int>(fds + 1, 1)
                           : absl::Span<const int>(fds, 2);
   }
-  const absl::Status sent = ctx.sink->Send(reply, attachments);
+  const Status sent = ctx.sink->Send(reply, attachments);
   if (!sent.ok()) {
     return ParentFailHere(ctx, step, 0,
-                          absl::StrCat("sending the pids: ", sent.message()));
+                          StrCat("sending the pids: ", sent.message()));
   }
-  return absl::OkStatus();
+  return OkStatus();
 }
 
 // Stage 0 of a two-process plan: open every join target before any setns,
 // and the caller's /proc, which a joined mount namespace would hide.
-absl::Status ParentOpenNamespaces(Ctx& ctx, const PlanStep& step) {
+Status ParentOpenNamespaces(Ctx& ctx, const PlanStep& step) {
   const Plan& plan = *ctx.plan;
   if (plan.join_targets.size() > kMaxTargets) {
     return ParentFailHere(ctx, step, E2BIG, "too many targets");
@@ -808,14 +806,14 @@ absl::Status ParentOpenNamespaces(Ctx& ctx, const PlanStep& step) {
       char what[160];
       return ParentFailHere(
           ctx, step, -fd,
-          absl::StrCat("open ", TargetDescription(target, what, sizeof(what))));
+          StrCat("open ", TargetDescription(target, what, sizeof(what))));
     }
     ctx.ns_fds[i] = fd;
   }
-  return absl::OkStatus();
+  return OkStatus();
 }
 
-absl::StatusOr<RunOutcome> RunParent(Ctx& ctx) {
+StatusOr<RunOutcome> RunParent(Ctx& ctx) {
   const Plan& plan = *ctx.plan;
   for (const PlanStep& step : plan.stages[0].steps) {
     switch (step.kind) {
@@ -838,10 +836,10 @@ absl::StatusOr<RunOutcome> RunParent(Ctx& ctx) {
         for (uint32_t v : kSupportedSchemaVersions) {
           reply.ready.schema_versions.push_back(v);
         }
-        const absl::Status sent = ctx.sink->Send(reply, Attachments());
+        const Status sent = ctx.sink->Send(reply, Attachments());
         if (!sent.ok()) {
           return ParentFailHere(ctx, step, 0,
-                                absl::StrCat("sending ready: ", sent.message()));
+                                StrCat("sending ready: ", sent.message()));
         }
         break;
       }
@@ -874,7 +872,7 @@ absl::StatusOr<RunOutcome> RunParent(Ctx& ctx) {
         sys::CloseFd(&ctx.child_sock[1]);
         sys::CloseFd(&ctx.init_sock[1]);
         Log(ctx, v1::LOG_LEVEL_DEBUG,
-            absl::StrCat("stage 1 (CHILD) is pid ", pid));
+            StrCat("stage 1 (CHILD) is pid ", pid));
         break;
       }
       case StepKind::kOpenNamespaces:
@@ -889,7 +887,7 @@ absl::StatusOr<RunOutcome> RunParent(Ctx& ctx) {
           char what[160];
           return ParentFailHere(
               ctx, step, -rc,
-              absl::StrCat("setns to ",
+              StrCat("setns to ",
                            TargetDescription(target, what, sizeof(what))));
         }
         break;
@@ -914,7 +912,7 @@ absl::StatusOr<RunOutcome> RunParent(Ctx& ctx) {
         if (pid < 0) {
           return ParentFailHere(
               ctx, step, -pid,
-              absl::StrCat("clone3 of stage 2",
+              StrCat("clone3 of stage 2",
                            step.value == 0 ? "" : " into new ",
                            step.value == 0 ? "" : CloneFlagsNames(step.value)));
         }
@@ -922,7 +920,7 @@ absl::StatusOr<RunOutcome> RunParent(Ctx& ctx) {
         ctx.init_pidfd = pidfd;
         sys::CloseFd(&ctx.init_sock[1]);
         Log(ctx, v1::LOG_LEVEL_DEBUG,
-            absl::StrCat("stage 2 (INIT) is pid ", pid));
+            StrCat("stage 2 (INIT) is pid ", pid));
         break;
       }
       case StepKind::kAwait: {
@@ -938,7 +936,7 @@ absl::StatusOr<RunOutcome> RunParent(Ctx& ctx) {
                               "stage 1 reported no pid or pidfd of stage 2");
           }
           Log(ctx, v1::LOG_LEVEL_DEBUG,
-              absl::StrCat("stage 2 (INIT) is pid ", m.value));
+              StrCat("stage 2 (INIT) is pid ", m.value));
         } else if (step.sync == SyncPoint::kChildFinish) {
           NSBOOT_RETURN_IF_ERROR(ParentAwait(ctx, v1::STAGE_CHILD, step,
                                               Type::kChildFinish, -1, &m,
@@ -960,7 +958,7 @@ absl::StatusOr<RunOutcome> RunParent(Ctx& ctx) {
         const std::string path = ProcFile(OutsidePid(ctx), "setgroups");
         const int rc = WriteProc(ctx, OutsidePid(ctx), "setgroups", step.text);
         if (rc < 0) {
-          return ParentFailHere(ctx, step, -rc, absl::StrCat("writing ", path));
+          return ParentFailHere(ctx, step, -rc, StrCat("writing ", path));
         }
         break;
       }
@@ -973,7 +971,7 @@ absl::StatusOr<RunOutcome> RunParent(Ctx& ctx) {
         const int rc =
             WriteProc(ctx, OutsidePid(ctx), "timens_offsets", step.text);
         if (rc < 0) {
-          return ParentFailHere(ctx, step, -rc, absl::StrCat("writing ", path));
+          return ParentFailHere(ctx, step, -rc, StrCat("writing ", path));
         }
         break;
       }
@@ -1014,7 +1012,7 @@ absl::StatusOr<RunOutcome> RunParent(Ctx& ctx) {
         return RunOutcome::kParentDone;
       default:
         return ParentFailHere(ctx, step, 0,
-                              absl::StrCat("step ", StepKindName(step.kind),
+                              StrCat("step ", StepKindName(step.kind),
                                            " is not valid in stage 0"));
     }
   }
@@ -1024,7 +1022,7 @@ absl::StatusOr<RunOutcome> RunParent(Ctx& ctx) {
 
 }  // namespace
 
-absl::StatusOr<RunOutcome> Run(const Plan& plan, const RunOptions& options,
+StatusOr<RunOutcome> Run(const Plan& plan, const RunOptions& options,
                                ReplySink& sink) {
   Ctx ctx;
   ctx.plan = &plan;

@@ -2,7 +2,7 @@
 //
 //   NSBOOT_ASSIGN_OR_RETURN(Plan plan, MakePlan(request, plan_options));
 //   RuncReplySink sink(init_fd, log_fd);          // or embed::FrameReplySink
-//   absl::StatusOr<RunOutcome> outcome = Run(plan, RunOptions(), sink);
+//   StatusOr<RunOutcome> outcome = Run(plan, RunOptions(), sink);
 //   if (!outcome.ok()) _exit(1);                  // stage 0; error already sent
 //   if (*outcome == RunOutcome::kParentDone) _exit(0);
 //   // RunOutcome::kFinalProcess: main() continues inside the namespaces.
@@ -37,7 +37,7 @@
 #include <string>
 #include <vector>
 
-#include "absl/status/statusor.h"
+#include "common/status.h"
 #include "absl/types/optional.h"
 #include "executor/plan.h"
 #include "executor/reply_sink.h"
@@ -61,7 +61,7 @@ enum class RunOutcome {
   kFinalProcess,
 };
 
-absl::StatusOr<RunOutcome> Run(const Plan& plan, const RunOptions& options,
+StatusOr<RunOutcome> Run(const Plan& plan, const RunOptions& options,
                                ReplySink& sink);
 
 }  // namespace executor

@@ -315,7 +315,7 @@ class TestNativeSink : public ReplySink {
         kill_after_pids_(kill_after_pids),
         await_hangup_after_ready_(await_hangup_after_ready) {}
 
-  absl::Status Send(const v1::plain::BootstrapReply& plain,
+  Status Send(const v1::plain::BootstrapReply& plain,
                     const Attachments& attachments) override {
     const v1::BootstrapReply reply = v1::ToProto(plain);
     std::string bytes = reply.SerializeAsString();
@@ -335,7 +335,7 @@ class TestNativeSink : public ReplySink {
              sizeof(int) * attachments.fds.size());
     }
     if (sendmsg(fd_, &msg, MSG_NOSIGNAL) < 0) {
-      return absl::ErrnoToStatus(errno, "sendmsg");
+      return ErrnoToStatus(errno, "sendmsg");
     }
     // kill(0) would signal the process group: only real pids.
     if (reply.has_pids() && kill_after_pids_ == 1 &&
@@ -352,7 +352,7 @@ class TestNativeSink : public ReplySink {
       struct pollfd pfd = {fd_, POLLRDHUP, 0};
       poll(&pfd, 1, 10000);
     }
-    return absl::OkStatus();
+    return OkStatus();
   }
 
  private:

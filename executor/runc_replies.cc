@@ -9,9 +9,8 @@
 
 #include <string>
 
-#include "absl/status/status.h"
-#include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
+#include "common/status.h"
+#include "common/str_cat.h"
 #include "absl/strings/string_view.h"
 
 namespace nsboot {
@@ -31,7 +30,10 @@ std::string RuncEscape(absl::string_view text) {
       case '\t': out += "\\t"; break;
       default:
         if (c < 0x20 || c == 0x7f) {
-          absl::StrAppendFormat(&out, "\\u%04x", c);
+          char escaped[7];
+          std::snprintf(escaped, sizeof(escaped), "\\u%04x",
+                        static_cast<unsigned>(c));
+          out += escaped;
         } else {
           out.push_back(static_cast<char>(c));
         }
@@ -64,19 +66,19 @@ const char* RuncStageName(v1::Stage stage) {
 
 std::string RuncLogLine(v1::LogLevel level, v1::Stage stage, int32_t pid,
                         absl::string_view text) {
-  return absl::StrCat("{\"level\":\"", RuncLevelName(level), "\", \"msg\": \"",
+  return StrCat("{\"level\":\"", RuncLevelName(level), "\", \"msg\": \"",
                       RuncStageName(stage), "[", pid, "]: ", RuncEscape(text),
                       "\"}\n");
 }
 
 std::string RuncPidsLine(int32_t stage1_pid, int32_t stage2_pid) {
-  return absl::StrCat("{\"stage1_pid\":", stage1_pid, ",\"stage2_pid\":",
+  return StrCat("{\"stage1_pid\":", stage1_pid, ",\"stage2_pid\":",
                       stage2_pid, "}\n");
 }
 
-absl::Status WriteAllNoSigpipe(int fd, absl::string_view data) {
+Status WriteAllNoSigpipe(int fd, absl::string_view data) {
   struct stat st;
-  if (fstat(fd, &st) != 0) return absl::ErrnoToStatus(errno, "fstat");
+  if (fstat(fd, &st) != 0) return ErrnoToStatus(errno, "fstat");
   const bool socket = S_ISSOCK(st.st_mode);
   sigset_t pipe_set, old_set;
   sigemptyset(&pipe_set);
@@ -108,11 +110,11 @@ absl::Status WriteAllNoSigpipe(int fd, absl::string_view data) {
     }
     pthread_sigmask(SIG_SETMASK, &old_set, nullptr);
   }
-  if (err != 0) return absl::ErrnoToStatus(err, "write");
-  return absl::OkStatus();
+  if (err != 0) return ErrnoToStatus(err, "write");
+  return OkStatus();
 }
 
-absl::Status RuncReplySink::Send(const v1::plain::BootstrapReply& reply,
+Status RuncReplySink::Send(const v1::plain::BootstrapReply& reply,
                                  const Attachments& attachments) {
   using Kind = v1::plain::BootstrapReply::Kind;
   switch (reply.kind) {
@@ -122,7 +124,7 @@ absl::Status RuncReplySink::Send(const v1::plain::BootstrapReply& reply,
       return WriteAllNoSigpipe(
           init_fd_, RuncPidsLine(reply.pids.stage1_pid, reply.pids.stage2_pid));
     case Kind::kLog: {
-      if (log_fd_ < 0) return absl::OkStatus();
+      if (log_fd_ < 0) return OkStatus();
       const v1::plain::LogRecord& log = reply.log;
       return WriteAllNoSigpipe(
           log_fd_, RuncLogLine(log.level, log.stage, log.pid, log.message));
@@ -132,7 +134,7 @@ absl::Status RuncReplySink::Send(const v1::plain::BootstrapReply& reply,
       if (log_fd_ < 0) {
         return WriteAllNoSigpipe(
             STDERR_FILENO,
-            absl::StrCat("FATAL: ", RuncStageName(error.stage), "[",
+            StrCat("FATAL: ", RuncStageName(error.stage), "[",
                          attachments.pid, "]: ", error.message, "\n"));
       }
       return WriteAllNoSigpipe(
@@ -142,7 +144,7 @@ absl::Status RuncReplySink::Send(const v1::plain::BootstrapReply& reply,
     case Kind::kNone:
       break;
   }
-  return absl::InvalidArgumentError("empty reply");
+  return InvalidArgumentError("empty reply");
 }
 
 }  // namespace executor

@@ -14,7 +14,7 @@
 #include <cstdint>
 #include <string>
 
-#include "absl/status/status.h"
+#include "common/status.h"
 #include "absl/strings/string_view.h"
 #include "executor/reply_sink.h"
 #include "proto/nsboot/v1/plain.h"
@@ -43,14 +43,14 @@ std::string RuncPidsLine(int32_t stage1_pid, int32_t stage2_pid);
 // Writes all of `data` to `fd`, looping on short writes and EINTR, without
 // SIGPIPE (send(MSG_NOSIGNAL) on sockets; SIGPIPE blocked and drained
 // around write(2) otherwise).
-absl::Status WriteAllNoSigpipe(int fd, absl::string_view data);
+Status WriteAllNoSigpipe(int fd, absl::string_view data);
 
 class RuncReplySink : public ReplySink {
  public:
   // Both fds are borrowed. log_fd may be -1 (no _LIBCONTAINER_LOGPIPE).
   RuncReplySink(int init_fd, int log_fd) : init_fd_(init_fd), log_fd_(log_fd) {}
 
-  absl::Status Send(const v1::plain::BootstrapReply& reply,
+  Status Send(const v1::plain::BootstrapReply& reply,
                     const Attachments& attachments) override;
 
  private:

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "absl/status/status.h"
+#include "common/status.h"
 #include "absl/strings/string_view.h"
 #include "codec/frame.h"
 #include "codec/netlink.h"
@@ -80,33 +80,33 @@ void RunCheck(F check, const CodecOps& ops, const std::string& input) {
 
 // ---- planted bugs --------------------------------------------------------
 
-absl::StatusOr<std::string> EncodeNetlinkFlipsLastByte(
+StatusOr<std::string> EncodeNetlinkFlipsLastByte(
     const v1::BootstrapRequest& request, RuncDialect dialect) {
   auto bytes = codec::EncodeNetlink(request, dialect);
   if (bytes.ok() && !bytes->empty()) bytes->back() ^= 1;
   return bytes;
 }
 
-absl::StatusOr<v1::BootstrapRequest> DecodeNetlinkDropsOom(
+StatusOr<v1::BootstrapRequest> DecodeNetlinkDropsOom(
     absl::string_view message, RuncDialect dialect) {
   auto request = codec::DecodeNetlink(message, dialect);
   if (request.ok()) request->clear_oom_score_adj();
   return request;
 }
 
-absl::StatusOr<v1::BootstrapRequest> DecodeNetlinkLosesOffset(
+StatusOr<v1::BootstrapRequest> DecodeNetlinkLosesOffset(
     absl::string_view message, RuncDialect dialect) {
   auto request = codec::DecodeNetlink(message, dialect);
-  if (!request.ok()) return absl::InvalidArgumentError("bad message");
+  if (!request.ok()) return InvalidArgumentError("bad message");
   return request;
 }
 
-absl::StatusOr<v1::BootstrapRequest> DecodeNetlinkIgnoresDialect(
+StatusOr<v1::BootstrapRequest> DecodeNetlinkIgnoresDialect(
     absl::string_view message, RuncDialect) {
   return codec::DecodeNetlink(message, RuncDialect::kRunc11);
 }
 
-absl::StatusOr<std::string> EncodeFrameDropsUidMappings(
+StatusOr<std::string> EncodeFrameDropsUidMappings(
     const v1::BootstrapRequest& request) {
   v1::BootstrapRequest copy = request;
   copy.clear_uid_mappings();
@@ -114,7 +114,7 @@ absl::StatusOr<std::string> EncodeFrameDropsUidMappings(
 }
 
 // Accepts without validating.
-absl::StatusOr<v1::BootstrapRequest> DecodeFrameSkipsValidation(
+StatusOr<v1::BootstrapRequest> DecodeFrameSkipsValidation(
     absl::string_view frame) {
   v1::BootstrapRequest request;
   if (frame.size() < 12 ||
@@ -125,7 +125,7 @@ absl::StatusOr<v1::BootstrapRequest> DecodeFrameSkipsValidation(
   return request;
 }
 
-absl::StatusOr<codec::ReadResult> ReadOneByteTooMany(
+StatusOr<codec::ReadResult> ReadOneByteTooMany(
     codec::ByteSource& source, const codec::ReaderOptions& options) {
   auto result = codec::ReadRequest(source, options);
   char extra;
@@ -133,7 +133,7 @@ absl::StatusOr<codec::ReadResult> ReadOneByteTooMany(
   return result;
 }
 
-absl::StatusOr<codec::ReadResult> ReadDropsJoins(
+StatusOr<codec::ReadResult> ReadDropsJoins(
     codec::ByteSource& source, const codec::ReaderOptions& options) {
   auto result = codec::ReadRequest(source, options);
   if (result.ok()) result->request.join_namespaces.clear();
@@ -147,7 +147,7 @@ executor::PlanStep Step(executor::StepKind kind, int64_t value = 0) {
   return step;
 }
 
-absl::StatusOr<executor::Plan> PlanUnsharesNet(
+StatusOr<executor::Plan> PlanUnsharesNet(
     const v1::BootstrapRequest& request, const executor::PlanOptions& options) {
   auto plan = executor::MakePlan(request, options);
   if (plan.ok() && !(plan->create_flags & 0x40000000)) {
@@ -158,14 +158,14 @@ absl::StatusOr<executor::Plan> PlanUnsharesNet(
   return plan;
 }
 
-absl::StatusOr<executor::Plan> PlanWritesOom(
+StatusOr<executor::Plan> PlanWritesOom(
     const v1::BootstrapRequest& request, const executor::PlanOptions& options) {
   v1::BootstrapRequest copy = request;
   if (!copy.has_oom_score_adj()) copy.set_oom_score_adj(0);
   return executor::MakePlan(copy, options);
 }
 
-absl::StatusOr<executor::Plan> PlanForgetsUidMap(
+StatusOr<executor::Plan> PlanForgetsUidMap(
     const v1::BootstrapRequest& request, const executor::PlanOptions& options) {
   auto plan = executor::MakePlan(request, options);
   if (plan.ok()) {
@@ -180,25 +180,25 @@ absl::StatusOr<executor::Plan> PlanForgetsUidMap(
   return plan;
 }
 
-absl::StatusOr<executor::Plan> PlanFailsInternally(
+StatusOr<executor::Plan> PlanFailsInternally(
     const v1::BootstrapRequest& request, const executor::PlanOptions& options) {
   auto plan = executor::MakePlan(request, options);
-  if (!plan.ok()) return absl::InternalError("oops");
+  if (!plan.ok()) return InternalError("oops");
   return plan;
 }
 
-absl::StatusOr<std::string> EncodeNetlinkRefusesUidmapHelper(
+StatusOr<std::string> EncodeNetlinkRefusesUidmapHelper(
     const v1::BootstrapRequest& request, RuncDialect dialect) {
   if (!request.uidmap_helper().empty()) {
-    return absl::InvalidArgumentError("uidmap_helper: no");
+    return InvalidArgumentError("uidmap_helper: no");
   }
   return codec::EncodeNetlink(request, dialect);
 }
 
-absl::StatusOr<std::string> EncodeNetlinkRefusesAsFailedPrecondition(
+StatusOr<std::string> EncodeNetlinkRefusesAsFailedPrecondition(
     const v1::BootstrapRequest& request, RuncDialect dialect) {
   auto bytes = codec::EncodeNetlink(request, dialect);
-  if (!bytes.ok()) return absl::FailedPreconditionError("refused");
+  if (!bytes.ok()) return FailedPreconditionError("refused");
   return bytes;
 }
 

@@ -9,11 +9,10 @@
 #include <utility>
 #include <vector>
 
-#include "absl/status/status.h"
-#include "absl/status/statusor.h"
+#include "common/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
-#include "absl/strings/str_cat.h"
+#include "common/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "codec/chunked_source.h"
@@ -52,8 +51,8 @@ std::string Text(const google::protobuf::Message& m) {
 
 // Every rejection of bytes is InvalidArgument "offset N: ..." with N inside
 // (or just past) the input.
-void CheckDecodeError(const absl::Status& status, size_t size) {
-  NSBOOT_FUZZ_CHECK_MSG(status.code() == absl::StatusCode::kInvalidArgument,
+void CheckDecodeError(const Status& status, size_t size) {
+  NSBOOT_FUZZ_CHECK_MSG(status.code() == StatusCode::kInvalidArgument,
                         "%s", status.ToString().c_str());
   const auto offset = codec::DecodeErrorOffset(status);
   NSBOOT_FUZZ_CHECK_MSG(offset.has_value(), "no byte offset: %s",
@@ -62,7 +61,7 @@ void CheckDecodeError(const absl::Status& status, size_t size) {
                         static_cast<unsigned long long>(*offset), size,
                         status.ToString().c_str());
   NSBOOT_FUZZ_CHECK(absl::StartsWith(status.message(),
-                                     absl::StrCat("offset ", *offset, ": ")));
+                                     StrCat("offset ", *offset, ": ")));
 }
 
 bool HasAttribute(const v1::BootstrapRequest& request, uint32_t type) {
@@ -113,7 +112,7 @@ const CodecOps& RealOps() {
 void CheckNetlinkDecode(const CodecOps& ops, const uint8_t* data,
                         size_t size) {
   const absl::string_view bytes(reinterpret_cast<const char*>(data), size);
-  absl::StatusOr<v1::BootstrapRequest> results[2] = {
+  StatusOr<v1::BootstrapRequest> results[2] = {
       ops.decode_netlink(bytes, RuncDialect::kRunc11),
       ops.decode_netlink(bytes, RuncDialect::kRunc12)};
   const RuncDialect dialects[2] = {RuncDialect::kRunc11, RuncDialect::kRunc12};
@@ -125,7 +124,7 @@ void CheckNetlinkDecode(const CodecOps& ops, const uint8_t* data,
     }
     // Accepted: it validates, its header parses to its size, and it
     // re-encodes to the very same bytes (one encoding per request).
-    const absl::Status valid = ops.validate(*request);
+    const Status valid = ops.validate(*request);
     NSBOOT_FUZZ_CHECK_MSG(valid.ok(), "%s", valid.ToString().c_str());
     const auto length = codec::ParseNetlinkHeader(bytes);
     NSBOOT_FUZZ_CHECK(length.ok() && *length == size);
@@ -156,7 +155,7 @@ void CheckFrameDecode(const CodecOps& ops, const uint8_t* data, size_t size) {
   const absl::string_view bytes(reinterpret_cast<const char*>(data), size);
   auto request = ops.decode_frame(bytes);
   if (request.ok()) {
-    const absl::Status valid = ops.validate(*request);
+    const Status valid = ops.validate(*request);
     NSBOOT_FUZZ_CHECK_MSG(valid.ok(), "%s", valid.ToString().c_str());
     auto frame = ops.encode_frame(*request);
     NSBOOT_FUZZ_CHECK_MSG(frame.ok(), "%s", frame.status().ToString().c_str());
@@ -216,8 +215,8 @@ void CheckReaderChunked(const CodecOps& ops, const uint8_t* data,
   NSBOOT_FUZZ_CHECK(source.consumed() == whole.consumed());
 
   if (!result.ok()) {
-    const absl::Status& status = result.status();
-    if (status.code() == absl::StatusCode::kDataLoss) {
+    const Status& status = result.status();
+    if (status.code() == StatusCode::kDataLoss) {
       // EOF mid-message: everything there was got read.
       NSBOOT_FUZZ_CHECK(source.consumed() == pipe.size());
     } else {
@@ -235,7 +234,7 @@ void CheckReaderChunked(const CodecOps& ops, const uint8_t* data,
   const std::string message = pipe.substr(0, result->size);
   const auto detected = codec::DetectEncoding(message);
   NSBOOT_FUZZ_CHECK(detected.ok() && *detected == result->encoding);
-  absl::StatusOr<v1::BootstrapRequest> direct =
+  StatusOr<v1::BootstrapRequest> direct =
       result->encoding == codec::Encoding::kNetlink
           ? ops.decode_netlink(message, options.runc_dialect)
           : ops.decode_frame(message);
@@ -326,7 +325,7 @@ std::string MapText(
     const google::protobuf::RepeatedPtrField<v1::IdMapping>& mappings) {
   std::string text;
   for (const v1::IdMapping& m : mappings) {
-    absl::StrAppend(&text, m.container_id(), " ", m.host_id(), " ", m.size(),
+    StrAppend(&text, m.container_id(), " ", m.host_id(), " ", m.size(),
                     "\n");
   }
   return text;
@@ -499,7 +498,7 @@ void CheckPlanMatchesRequest(const v1::BootstrapRequest& request,
     // two-process one is its equivalent).
     PlanOptions three = options;
     three.two_processes = false;
-    const absl::StatusOr<Plan> full = executor::MakePlan(request, three);
+    const StatusOr<Plan> full = executor::MakePlan(request, three);
     NSBOOT_FUZZ_CHECK_MSG(full.ok(), "%s", full.status().ToString().c_str());
     NSBOOT_FUZZ_CHECK(full->processes == 3);
     CheckPlanMatchesRequest(request, three, *full);
@@ -615,7 +614,7 @@ void CheckPlanMatchesRequest(const v1::BootstrapRequest& request,
                     (request.has_oom_score_adj() ? 1 : 0));
   for (const PlanStep& s : p) {
     if (s.kind == StepKind::kWriteOomScoreAdj) {
-      NSBOOT_FUZZ_CHECK(s.text == absl::StrCat(request.oom_score_adj()));
+      NSBOOT_FUZZ_CHECK(s.text == StrCat(request.oom_score_adj()));
     }
   }
 
@@ -669,7 +668,7 @@ void CheckPlanMatchesRequest(const v1::BootstrapRequest& request,
     if (s.kind != StepKind::kWriteTimeOffsets) continue;
     std::string text;
     for (const v1::TimeOffset& o : request.time_offsets()) {
-      absl::StrAppend(&text,
+      StrAppend(&text,
                       o.clock() == v1::TIME_CLOCK_MONOTONIC ? "monotonic"
                                                             : "boottime",
                       " ", o.seconds(), " ", o.nanoseconds(), "\n");
@@ -767,13 +766,13 @@ void CheckPlan(const CodecOps& ops, const uint8_t* data, size_t size) {
                                size - 1);
   v1::BootstrapRequest request;
   bool validated = false;
-  absl::StatusOr<v1::BootstrapRequest> decoded =
+  StatusOr<v1::BootstrapRequest> decoded =
       IsFrame(body) ? ops.decode_frame(body)
                     : ops.decode_netlink(body, DialectOf(control));
   if (decoded.ok()) {
     request = *std::move(decoded);
     validated = true;
-    const absl::Status valid = ops.validate(request);
+    const Status valid = ops.validate(request);
     NSBOOT_FUZZ_CHECK_MSG(valid.ok(), "%s", valid.ToString().c_str());
   } else if (!ParseLenient(body, &request)) {
     return;
@@ -812,10 +811,10 @@ void CheckPlan(const CodecOps& ops, const uint8_t* data, size_t size) {
       if (!plan.ok()) {
         // Failing cleanly: a bad request, a feature not provided, or one
         // whose precondition the embedder has not met (seal_exe).
-        const absl::StatusCode code = plan.status().code();
-        NSBOOT_FUZZ_CHECK_MSG(code == absl::StatusCode::kInvalidArgument ||
-                                  code == absl::StatusCode::kUnimplemented ||
-                                  code == absl::StatusCode::kFailedPrecondition,
+        const StatusCode code = plan.status().code();
+        NSBOOT_FUZZ_CHECK_MSG(code == StatusCode::kInvalidArgument ||
+                                  code == StatusCode::kUnimplemented ||
+                                  code == StatusCode::kFailedPrecondition,
                               "%s", plan.status().ToString().c_str());
         NSBOOT_FUZZ_CHECK(!plan.status().message().empty());
         continue;
@@ -882,7 +881,7 @@ std::vector<size_t> TextAttributeSizes(const v1::BootstrapRequest& request,
     for (const std::string& s : request.mount_sources()) last += s.size() + 1;
   } else {
     for (const v1::TimeOffset& o : request.time_offsets()) {
-      last += absl::StrCat(o.clock() == v1::TIME_CLOCK_MONOTONIC ? "monotonic"
+      last += StrCat(o.clock() == v1::TIME_CLOCK_MONOTONIC ? "monotonic"
                                                                  : "boottime",
                            " ", o.seconds(), " ", o.nanoseconds(), "\n")
                   .size();
@@ -971,7 +970,7 @@ void RequestFirst(const CodecOps& ops,
                           netlink.status().ToString().c_str(),
                           Text(request).c_str());
     NSBOOT_FUZZ_CHECK(netlink.status().code() ==
-                      absl::StatusCode::kInvalidArgument);
+                      StatusCode::kInvalidArgument);
     return;
   }
   NSBOOT_FUZZ_CHECK_MSG(rules.empty(), "netlink accepts a request under "

@@ -15,8 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "absl/status/status.h"
-#include "absl/status/statusor.h"
+#include "common/status.h"
 #include "absl/strings/string_view.h"
 #include "codec/netlink.h"
 #include "codec/reader.h"
@@ -27,18 +26,18 @@ namespace nsboot {
 namespace fuzz {
 
 struct CodecOps {
-  absl::StatusOr<v1::BootstrapRequest> (*decode_netlink)(
+  StatusOr<v1::BootstrapRequest> (*decode_netlink)(
       absl::string_view message, codec::RuncDialect dialect);
-  absl::StatusOr<std::string> (*encode_netlink)(
+  StatusOr<std::string> (*encode_netlink)(
       const v1::BootstrapRequest& request, codec::RuncDialect dialect);
-  absl::StatusOr<v1::BootstrapRequest> (*decode_frame)(absl::string_view);
-  absl::StatusOr<std::string> (*encode_frame)(const v1::BootstrapRequest&);
-  absl::StatusOr<v1::BootstrapReply> (*decode_reply)(absl::string_view);
-  absl::StatusOr<std::string> (*encode_reply)(const v1::BootstrapReply&);
-  absl::Status (*validate)(const v1::BootstrapRequest&);
-  absl::StatusOr<codec::ReadResult> (*read_request)(
+  StatusOr<v1::BootstrapRequest> (*decode_frame)(absl::string_view);
+  StatusOr<std::string> (*encode_frame)(const v1::BootstrapRequest&);
+  StatusOr<v1::BootstrapReply> (*decode_reply)(absl::string_view);
+  StatusOr<std::string> (*encode_reply)(const v1::BootstrapReply&);
+  Status (*validate)(const v1::BootstrapRequest&);
+  StatusOr<codec::ReadResult> (*read_request)(
       codec::ByteSource& source, const codec::ReaderOptions& options);
-  absl::StatusOr<executor::Plan> (*make_plan)(
+  StatusOr<executor::Plan> (*make_plan)(
       const v1::BootstrapRequest& request,
       const executor::PlanOptions& options);
 };

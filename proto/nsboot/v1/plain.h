@@ -21,7 +21,23 @@
 #include <vector>
 
 #include "absl/types/optional.h"
-#include "proto/nsboot/v1/bootstrap.pb.h"  // enum types only
+
+// The generated header, for its enum types only. protobuf's headers include
+// <iostream>, whose per-file std::ios_base::Init object would make every
+// start of a host that links the hook build libstdc++'s standard streams
+// and locale (~0.14 ms, docs/BENCHMARKS.md). Nothing here uses iostreams, so
+// libstdc++'s include guard is set around it; a later #include <iostream> in
+// the same file still works. //embed:link_test checks that no
+// std::ios_base::Init is linked into a host.
+#ifndef _GLIBCXX_IOSTREAM
+#define _GLIBCXX_IOSTREAM 1
+#define NSBOOT_PLAIN_SUPPRESSED_IOSTREAM_
+#endif
+#include "proto/nsboot/v1/bootstrap.pb.h"  // NOLINT(build/include_order)
+#ifdef NSBOOT_PLAIN_SUPPRESSED_IOSTREAM_
+#undef _GLIBCXX_IOSTREAM
+#undef NSBOOT_PLAIN_SUPPRESSED_IOSTREAM_
+#endif
 
 namespace nsboot {
 namespace v1 {
