@@ -404,12 +404,12 @@ Status Decoder::DecodeNsPaths(absl::string_view text) {
   // Security: each entry names a distinct namespace type, so at most 8
   // entries are accepted whatever the text claims.
   while (true) {
-    size_t end = text.find(',', start);
+    size_t end = FindChar(text, ',', start);
     if (end == absl::string_view::npos) end = text.size();
     const absl::string_view entry = text.substr(start, end - start);
     const uint64_t at = base_ + start;
     if (entry.empty()) return Error(at, "empty entry");
-    const size_t colon = entry.find(':');
+    const size_t colon = FindChar(entry, ':');
     if (colon == absl::string_view::npos) {
       return Error(at, StrCat("entry ", Quote(entry),
                                     " is not \"name:path\""));
@@ -520,7 +520,7 @@ Status Decoder::DecodeMountSources(absl::string_view text) {
   int count = 0;
   // Security: the entry count is checked before each entry is added.
   while (start < text.size()) {
-    const size_t end = text.find('\0', start);  // found: text ends with NUL
+    const size_t end = FindChar(text, '\0', start);  // found: text ends with NUL
     if (++count > kMaxMountSources) {
       return Error(base_ + start, StrCat("more than ", kMaxMountSources,
                                                " entries"));

@@ -30,7 +30,7 @@ Status ValidatePath(absl::string_view field, absl::string_view path) {
     return Invalid(field, StrCat(path.size(), " bytes, over the limit of ",
                                        kMaxPathSize));
   }
-  if (path.find('\0') != absl::string_view::npos) {
+  if (FindChar(path, '\0') != absl::string_view::npos) {
     return Invalid(field, "contains a NUL byte");
   }
   if (path[0] != '/') return Invalid(field, "not absolute");

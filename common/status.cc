@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <cstdlib>
-#include <ostream>
 #include <string>
 
 namespace nsboot {
@@ -39,10 +38,6 @@ std::string Status::ToString() const {
   out += ": ";
   out += message_;
   return out;
-}
-
-std::ostream& operator<<(std::ostream& os, const Status& status) {
-  return os << status.ToString();
 }
 
 StatusCode ErrnoToStatusCode(int error_number) {

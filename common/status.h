@@ -122,8 +122,9 @@ class Status {
   absl::optional<uint64_t> byte_offset_;
 };
 
-// For logs and gtest messages: ToString(). (<ostream> has no static
-// initializer; only <iostream> does.)
+// For logs and gtest messages: ToString(). In its own object
+// (status_ostream.cc): std::ostream brings libstdc++'s locale machinery,
+// which a host that only runs the hook should not link.
 std::ostream& operator<<(std::ostream& os, const Status& status);
 
 inline Status OkStatus() { return Status(); }

@@ -11,6 +11,7 @@
 #include <charconv>
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <type_traits>
 
 #include "absl/strings/string_view.h"
@@ -89,6 +90,14 @@ std::string StrJoin(const Range& range, absl::string_view separator) {
     StrAppend(&out, element);
   }
   return out;
+}
+
+// The first `c` in `s` at or after `pos`, or absl::string_view::npos: what
+// s.find(c, pos) returns. absl::string_view's find() is out of line, in an
+// object that also defines operator<< and so links std::ostream and
+// libstdc++'s locale into the host; std::string_view's is inline.
+inline size_t FindChar(absl::string_view s, char c, size_t pos = 0) {
+  return std::string_view(s.data(), s.size()).find(c, pos);
 }
 
 // C-style escapes, as absl::CEscape: \n \r \t \" \' \\ and octal \ooo for

@@ -82,7 +82,7 @@ Status CheckHelper(absl::string_view field, absl::string_view helper,
                                        " is empty: there is no map to write"));
   }
   if (helper.front() != '/') return Invalid(field, "not an absolute path");
-  if (helper.find('\0') != absl::string_view::npos) {
+  if (FindChar(helper, '\0') != absl::string_view::npos) {
     return Invalid(field, "contains a NUL byte");
   }
   return OkStatus();
