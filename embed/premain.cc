@@ -7,7 +7,7 @@
 // plain structs of proto/nsboot/v1/plain.h and replies are encoded by
 // codec/wire.h, so a host that links the hook does not pay protobuf's
 // start-up (descriptor registration, a multi-megabyte image) at every exec;
-// //embed:hook_closure_test checks that no protobuf symbol is linked.
+// //embed:link_test checks that no protobuf symbol is linked.
 // Every failure is reported to the parent and ends the process with status
 // 1; nothing falls through into main() outside the requested namespaces.
 #include <errno.h>
