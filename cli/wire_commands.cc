@@ -333,8 +333,7 @@ int RunDecode(const std::vector<std::string>& args, CommandIo io) {
   if (f.json) {
     google::protobuf::util::JsonPrintOptions options;
     options.add_whitespace = true;
-    if (!google::protobuf::util::MessageToJsonString(request, &text,
-                                                     options)
+    if (!google::protobuf::util::MessageToJsonString(request, &text, options)
              .ok()) {
       io.err << "nsboot decode: cannot print JSON\n";
       return kExitSoftware;

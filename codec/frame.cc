@@ -4,13 +4,13 @@
 #include <cstring>
 #include <string>
 
-#include "common/status.h"
-#include "common/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "codec/decode_error.h"
 #include "codec/validate.h"
 #include "codec/wire.h"
+#include "common/status.h"
 #include "common/status_macros.h"
+#include "common/str_cat.h"
 
 namespace nsboot {
 namespace codec {
@@ -27,8 +27,8 @@ uint32_t LoadLe32(const char* p) {
 StatusOr<FrameHeader> ParseFrameHeader(absl::string_view header) {
   if (header.size() < kFrameHeaderSize) {
     return DecodeError(header.size(),
-                       StrCat("frame header truncated: ", header.size(),
-                                    " of ", kFrameHeaderSize, " bytes"));
+                       StrCat("frame header truncated: ", header.size(), " of ",
+                              kFrameHeaderSize, " bytes"));
   }
   if (std::memcmp(header.data(), kFrameMagic, sizeof(kFrameMagic)) != 0) {
     return DecodeError(0, "bad frame magic (want \"NSBT\")");
@@ -36,8 +36,7 @@ StatusOr<FrameHeader> ParseFrameHeader(absl::string_view header) {
   const auto version = static_cast<uint8_t>(header[4]);
   if (version != kFrameVersion) {
     return DecodeError(4, StrCat("unsupported frame version ", version,
-                                       " (this side speaks ", kFrameVersion,
-                                       ")"));
+                                 " (this side speaks ", kFrameVersion, ")"));
   }
   const auto kind = static_cast<uint8_t>(header[5]);
   if (kind != static_cast<uint8_t>(FrameKind::kRequest) &&
@@ -50,31 +49,28 @@ StatusOr<FrameHeader> ParseFrameHeader(absl::string_view header) {
   const uint32_t size = LoadLe32(header.data() + 8);
   if (size > kMaxFramePayloadSize) {
     return DecodeError(8, StrCat("payload length ", size,
-                                       " exceeds the cap of ",
-                                       kMaxFramePayloadSize));
+                                 " exceeds the cap of ", kMaxFramePayloadSize));
   }
   return FrameHeader{static_cast<FrameKind>(kind), size};
 }
 
 StatusOr<absl::string_view> FramePayload(absl::string_view frame,
-                                               FrameKind want) {
+                                         FrameKind want) {
   NSBOOT_ASSIGN_OR_RETURN(FrameHeader header, ParseFrameHeader(frame));
   if (header.kind != want) {
-    return DecodeError(5, StrCat("frame kind ",
-                                       static_cast<int>(header.kind),
-                                       ", expected ", static_cast<int>(want)));
+    return DecodeError(5, StrCat("frame kind ", static_cast<int>(header.kind),
+                                 ", expected ", static_cast<int>(want)));
   }
   const uint64_t total = uint64_t{kFrameHeaderSize} + header.payload_size;
   if (frame.size() < total) {
-    return DecodeError(frame.size(),
-                       StrCat("frame truncated: payload length ",
-                                    header.payload_size, " but only ",
-                                    frame.size() - kFrameHeaderSize,
-                                    " payload bytes"));
+    return DecodeError(frame.size(), StrCat("frame truncated: payload length ",
+                                            header.payload_size, " but only ",
+                                            frame.size() - kFrameHeaderSize,
+                                            " payload bytes"));
   }
   if (frame.size() > total) {
     return DecodeError(total, StrCat(frame.size() - total,
-                                           " bytes after the end of the frame"));
+                                     " bytes after the end of the frame"));
   }
   return frame.substr(kFrameHeaderSize);
 }
@@ -105,13 +101,12 @@ StatusOr<v1::plain::BootstrapRequest> DecodeRequestFramePlain(
   return request;
 }
 
-StatusOr<std::string> EncodeReplyFrame(
-    const v1::plain::BootstrapReply& reply) {
+StatusOr<std::string> EncodeReplyFrame(const v1::plain::BootstrapReply& reply) {
   std::string payload = SerializeReplyPayload(reply);
   if (payload.size() > kMaxFramePayloadSize) {
     return InvalidArgumentError(
         StrCat("nsboot.v1.BootstrapReply is ", payload.size(),
-                     " bytes, over the frame cap of ", kMaxFramePayloadSize));
+               " bytes, over the frame cap of ", kMaxFramePayloadSize));
   }
   std::string out = FrameHeaderBytes(FrameKind::kReply,
                                      static_cast<uint32_t>(payload.size()));

@@ -18,9 +18,9 @@
 #include <cstdint>
 #include <string>
 
-#include "common/status.h"
 #include "absl/strings/string_view.h"
 #include "codec/limits.h"
+#include "common/status.h"
 #include "proto/nsboot/v1/plain.h"
 
 namespace nsboot {
@@ -49,7 +49,7 @@ StatusOr<FrameHeader> ParseFrameHeader(absl::string_view header);
 // Checks one whole frame of kind `want` (header, then exactly the payload
 // length it announces, nothing after it) and returns its payload.
 StatusOr<absl::string_view> FramePayload(absl::string_view frame,
-                                               FrameKind want);
+                                         FrameKind want);
 
 // Decodes one whole request frame (header + payload, nothing after it).
 // Strict: unknown fields anywhere in the request are rejected, and the
@@ -58,8 +58,7 @@ StatusOr<absl::string_view> FramePayload(absl::string_view frame,
 // path); DecodeRequestFrame converts its result (frame_proto.cc).
 StatusOr<v1::plain::BootstrapRequest> DecodeRequestFramePlain(
     absl::string_view frame);
-StatusOr<v1::BootstrapRequest> DecodeRequestFrame(
-    absl::string_view frame);
+StatusOr<v1::BootstrapRequest> DecodeRequestFrame(absl::string_view frame);
 
 // Decodes one whole reply frame with libprotobuf. Lenient to unknown fields
 // (a newer child may send more than this parent knows).
@@ -70,11 +69,9 @@ StatusOr<v1::BootstrapReply> DecodeReplyFrame(absl::string_view frame);
 // codec::ValidateRequest, so no encoder emits what the decoder rejects. The
 // plain EncodeReplyFrame writes the same bytes as the generated one without
 // the protobuf runtime (codec/wire.h).
-StatusOr<std::string> EncodeRequestFrame(
-    const v1::BootstrapRequest& request);
+StatusOr<std::string> EncodeRequestFrame(const v1::BootstrapRequest& request);
 StatusOr<std::string> EncodeReplyFrame(const v1::BootstrapReply& reply);
-StatusOr<std::string> EncodeReplyFrame(
-    const v1::plain::BootstrapReply& reply);
+StatusOr<std::string> EncodeReplyFrame(const v1::plain::BootstrapReply& reply);
 
 // The 12-byte header of a frame of `kind` with a payload of `payload_size`
 // bytes (<= kMaxFramePayloadSize).

@@ -5,13 +5,13 @@
 #include <cstdint>
 #include <string>
 
-#include "common/status.h"
-#include "common/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "codec/decode_error.h"
 #include "codec/frame.h"
 #include "codec/validate.h"
+#include "common/status.h"
 #include "common/status_macros.h"
+#include "common/str_cat.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/message.h"
@@ -25,12 +25,12 @@ namespace {
 constexpr int kRecursionLimit = 16;
 
 StatusOr<std::string> EncodeFrame(FrameKind kind,
-                                        const google::protobuf::Message& msg) {
+                                  const google::protobuf::Message& msg) {
   const size_t size = msg.ByteSizeLong();
   if (size > kMaxFramePayloadSize) {
-    return InvalidArgumentError(
-        StrCat(msg.GetDescriptor()->full_name(), " is ", size,
-                     " bytes, over the frame cap of ", kMaxFramePayloadSize));
+    return InvalidArgumentError(StrCat(msg.GetDescriptor()->full_name(), " is ",
+                                       size, " bytes, over the frame cap of ",
+                                       kMaxFramePayloadSize));
   }
   std::string out = FrameHeaderBytes(kind, static_cast<uint32_t>(size));
   out.resize(kFrameHeaderSize + size);
@@ -47,8 +47,7 @@ StatusOr<std::string> EncodeFrame(FrameKind kind,
 
 }  // namespace
 
-StatusOr<v1::BootstrapRequest> DecodeRequestFrame(
-    absl::string_view frame) {
+StatusOr<v1::BootstrapRequest> DecodeRequestFrame(absl::string_view frame) {
   NSBOOT_ASSIGN_OR_RETURN(v1::plain::BootstrapRequest request,
                           DecodeRequestFramePlain(frame));
   return v1::ToProto(request);
@@ -71,8 +70,7 @@ StatusOr<v1::BootstrapReply> DecodeReplyFrame(absl::string_view frame) {
   return reply;
 }
 
-StatusOr<std::string> EncodeRequestFrame(
-    const v1::BootstrapRequest& request) {
+StatusOr<std::string> EncodeRequestFrame(const v1::BootstrapRequest& request) {
   NSBOOT_RETURN_IF_ERROR(ValidateRequest(request));
   return EncodeFrame(FrameKind::kRequest, request);
 }

@@ -4,9 +4,9 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 #include "codec/decode_error.h"
 #include "common/status_matchers.h"
-#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
@@ -189,10 +189,9 @@ TEST(FrameDecodeTest, UnknownTopLevelFieldIsRejected) {
   payload.append("\xf8\x07\x01", 3);  // field 127, varint 1
   EXPECT_THAT(
       DecodeRequestFrame(Frame(1, 1, 0, payload.size(), payload)),
-      StatusIs(kInvalid,
-               HasSubstr(absl::StrCat("offset ", tag_offset,
-                                      ": unknown field 127 in "
-                                      "BootstrapRequest"))));
+      StatusIs(kInvalid, HasSubstr(absl::StrCat("offset ", tag_offset,
+                                                ": unknown field 127 in "
+                                                "BootstrapRequest"))));
 }
 
 TEST(FrameDecodeTest, UnknownNestedFieldIsRejected) {

@@ -6,13 +6,13 @@
 #include <string>
 #include <vector>
 
-#include "common/status.h"
-#include "common/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "codec/decode_error.h"
 #include "codec/limits.h"
 #include "codec/validate.h"
+#include "common/status.h"
 #include "common/status_macros.h"
+#include "common/str_cat.h"
 #include "proto/nsboot/v1/plain.h"
 
 namespace nsboot {
@@ -181,7 +181,7 @@ class Decoder {
 
  private:
   Status DecodeAttribute(uint32_t offset, uint16_t type,
-                               absl::string_view payload);
+                         absl::string_view payload);
 
   // An error about the attribute at `offset`.
   Status Error(uint64_t offset, absl::string_view reason) const {
@@ -194,14 +194,14 @@ class Decoder {
   // The text of a Bytemsg, without its terminating NUL. With
   // `allow_inner_nul` (the mount source list) other NULs may occur.
   StatusOr<absl::string_view> Text(absl::string_view payload,
-                                         bool allow_inner_nul) const;
+                                   bool allow_inner_nul) const;
   Status CheckPath(uint64_t offset, absl::string_view what,
-                         absl::string_view path) const;
+                   absl::string_view path) const;
 
   Status DecodeCloneFlags(absl::string_view payload);
   Status DecodeNsPaths(absl::string_view text);
   Status DecodeIdMap(absl::string_view text,
-                           std::vector<v1::plain::IdMapping>* mappings);
+                     std::vector<v1::plain::IdMapping>* mappings);
   Status DecodeOomScoreAdj(absl::string_view text);
   Status DecodeMountSources(absl::string_view text);
   Status DecodeTimeOffsets(absl::string_view text);
@@ -226,34 +226,30 @@ Status Decoder::Run(uint32_t length) {
   while (offset < length) {
     const uint32_t remaining = length - offset;
     if (remaining < kNlaHeaderSize) {
-      return DecodeError(
-          offset, StrCat("truncated attribute header: ", remaining,
-                               " bytes left, 4 needed"));
+      return DecodeError(offset, StrCat("truncated attribute header: ",
+                                        remaining, " bytes left, 4 needed"));
     }
     // Security: nla_len is peer-controlled. It is checked against the bytes
     // actually present before any payload byte is touched.
     const uint16_t nla_len = LoadU16(message_.data() + offset);
     const uint16_t type = LoadU16(message_.data() + offset + 2);
     if (nla_len < kNlaHeaderSize) {
-      return DecodeError(offset,
-                         StrCat("nla_len ", nla_len,
-                                      " is shorter than the 4-byte attribute "
-                                      "header"));
+      return DecodeError(offset, StrCat("nla_len ", nla_len,
+                                        " is shorter than the 4-byte attribute "
+                                        "header"));
     }
     if (nla_len > remaining) {
       return DecodeError(offset, StrCat("nla_len ", nla_len,
-                                              " runs past the end of the "
-                                              "message (",
-                                              remaining, " bytes left)"));
+                                        " runs past the end of the "
+                                        "message (",
+                                        remaining, " bytes left)"));
     }
     const uint32_t padded = Align4(nla_len);
     if (padded > remaining) {
       return DecodeError(offset + nla_len,
-                         StrCat("attribute padding missing: ",
-                                      padded - nla_len,
-                                      " zero bytes needed after nla_len ",
-                                      nla_len, ", ", remaining - nla_len,
-                                      " left"));
+                         StrCat("attribute padding missing: ", padded - nla_len,
+                                " zero bytes needed after nla_len ", nla_len,
+                                ", ", remaining - nla_len, " left"));
     }
     for (uint32_t i = nla_len; i < padded; ++i) {
       if (message_[offset + i] != '\0') {
@@ -261,16 +257,14 @@ Status Decoder::Run(uint32_t length) {
       }
     }
     if (type < kFirstNetlinkAttributeType || type > kLastNetlinkAttributeType) {
-      return DecodeError(offset,
-                         StrCat("unknown attribute type ", type));
+      return DecodeError(offset, StrCat("unknown attribute type ", type));
     }
     const int index = type - kFirstNetlinkAttributeType;
     if (first_offset[index] != 0) {
       return DecodeError(
-          offset,
-          StrCat("duplicate ", AttributeName(type, dialect_),
-                       " (first at offset ", first_offset[index],
-                       "); runc's C parser would let the last one win"));
+          offset, StrCat("duplicate ", AttributeName(type, dialect_),
+                         " (first at offset ", first_offset[index],
+                         "); runc's C parser would let the last one win"));
     }
     first_offset[index] = offset;
     NSBOOT_RETURN_IF_ERROR(DecodeAttribute(
@@ -284,9 +278,8 @@ Status Decoder::Run(uint32_t length) {
 
 StatusOr<uint32_t> Decoder::FixedU32(absl::string_view payload) const {
   if (payload.size() + kNlaHeaderSize != kFixedAttributeSize) {
-    return Error(offset_, StrCat("nla_len ",
-                                       payload.size() + kNlaHeaderSize,
-                                       ", must be 8 (a u32)"));
+    return Error(offset_, StrCat("nla_len ", payload.size() + kNlaHeaderSize,
+                                 ", must be 8 (a u32)"));
   }
   return LoadU32(payload.data());
 }
@@ -294,14 +287,13 @@ StatusOr<uint32_t> Decoder::FixedU32(absl::string_view payload) const {
 StatusOr<bool> Decoder::Bool(absl::string_view payload) const {
   NSBOOT_ASSIGN_OR_RETURN(uint32_t value, FixedU32(payload));
   if (value > 1) {
-    return Error(base_, StrCat("value ", value,
-                                     ", a bool must be 0 or 1"));
+    return Error(base_, StrCat("value ", value, ", a bool must be 0 or 1"));
   }
   return value == 1;
 }
 
 StatusOr<absl::string_view> Decoder::Text(absl::string_view payload,
-                                                bool allow_inner_nul) const {
+                                          bool allow_inner_nul) const {
   if (payload.empty() || payload.back() != '\0') {
     return Error(offset_, "text does not end with a NUL byte");
   }
@@ -317,22 +309,20 @@ StatusOr<absl::string_view> Decoder::Text(absl::string_view payload,
 }
 
 Status Decoder::CheckPath(uint64_t offset, absl::string_view what,
-                                absl::string_view path) const {
+                          absl::string_view path) const {
   if (path.empty()) return Error(offset, StrCat(what, " is empty"));
   if (path[0] != '/') {
-    return Error(offset, StrCat(what, " ", Quote(path),
-                                      " is not absolute"));
+    return Error(offset, StrCat(what, " ", Quote(path), " is not absolute"));
   }
   if (path.size() > kMaxPathSize) {
     return Error(offset, StrCat(what, " is ", path.size(),
-                                      " bytes, over the limit of ",
-                                      kMaxPathSize));
+                                " bytes, over the limit of ", kMaxPathSize));
   }
   return OkStatus();
 }
 
 Status Decoder::DecodeAttribute(uint32_t offset, uint16_t type,
-                                      absl::string_view payload) {
+                                absl::string_view payload) {
   offset_ = offset;
   type_ = type;
   base_ = offset + kNlaHeaderSize;
@@ -387,12 +377,12 @@ Status Decoder::DecodeAttribute(uint32_t offset, uint16_t type,
 Status Decoder::DecodeCloneFlags(absl::string_view payload) {
   NSBOOT_ASSIGN_OR_RETURN(uint32_t flags, FixedU32(payload));
   if ((flags & ~kAllCloneNewFlags) != 0) {
-    return Error(base_,
-                 StrCat("bits ", Hex32(flags & ~kAllCloneNewFlags),
-                        " are not CLONE_NEW* flags"));
+    return Error(base_, StrCat("bits ", Hex32(flags & ~kAllCloneNewFlags),
+                               " are not CLONE_NEW* flags"));
   }
   for (const NamespaceInfo& info : kNamespaces) {
-    if (flags & info.clone_flag) request_->create_namespaces.push_back(info.type);
+    if (flags & info.clone_flag)
+      request_->create_namespaces.push_back(info.type);
   }
   return OkStatus();
 }
@@ -411,8 +401,7 @@ Status Decoder::DecodeNsPaths(absl::string_view text) {
     if (entry.empty()) return Error(at, "empty entry");
     const size_t colon = FindChar(entry, ':');
     if (colon == absl::string_view::npos) {
-      return Error(at, StrCat("entry ", Quote(entry),
-                                    " is not \"name:path\""));
+      return Error(at, StrCat("entry ", Quote(entry), " is not \"name:path\""));
     }
     const absl::string_view name = entry.substr(0, colon);
     const NamespaceInfo* info = FindNamespaceByName(name);
@@ -435,8 +424,8 @@ Status Decoder::DecodeNsPaths(absl::string_view text) {
   return OkStatus();
 }
 
-Status Decoder::DecodeIdMap(
-    absl::string_view text, std::vector<v1::plain::IdMapping>* mappings) {
+Status Decoder::DecodeIdMap(absl::string_view text,
+                            std::vector<v1::plain::IdMapping>* mappings) {
   if (text.empty()) return Error(offset_, "no mappings");
   size_t pos = 0;
   int line = 0;
@@ -444,9 +433,8 @@ Status Decoder::DecodeIdMap(
   while (pos < text.size()) {
     ++line;
     if (line > kMaxIdMappings) {
-      return Error(base_ + pos,
-                   StrCat("more than ", kMaxIdMappings,
-                                " lines (the kernel's limit)"));
+      return Error(base_ + pos, StrCat("more than ", kMaxIdMappings,
+                                       " lines (the kernel's limit)"));
     }
     const size_t line_start = pos;
     uint64_t ids[3];
@@ -457,31 +445,28 @@ Status Decoder::DecodeIdMap(
       if (const char* why =
               ReadUnsigned(text, &pos, kIdSpace - 1, &ids[field])) {
         return Error(base_ + field_start,
-                     StrCat("line ", line, ": ", kFields[field], ": ",
-                                  why));
+                     StrCat("line ", line, ": ", kFields[field], ": ", why));
       }
       const char separator = field < 2 ? ' ' : '\n';
       if (pos >= text.size() || text[pos] != separator) {
         return Error(base_ + pos,
-                     StrCat("line ", line, ": expected ",
-                                  Describe(separator), " after the ",
-                                  kFields[field]));
+                     StrCat("line ", line, ": expected ", Describe(separator),
+                            " after the ", kFields[field]));
       }
       ++pos;
     }
     if (ids[2] == 0) {
-      return Error(base_ + line_start,
-                   StrCat("line ", line, ": size 0"));
+      return Error(base_ + line_start, StrCat("line ", line, ": size 0"));
     }
     if (ids[0] + ids[2] > kIdSpace) {
       return Error(base_ + line_start,
-                   StrCat("line ", line, ": container range ", ids[0],
-                                "+", ids[2], " wraps past 2^32"));
+                   StrCat("line ", line, ": container range ", ids[0], "+",
+                          ids[2], " wraps past 2^32"));
     }
     if (ids[1] + ids[2] > kIdSpace) {
       return Error(base_ + line_start,
-                   StrCat("line ", line, ": host range ", ids[1], "+",
-                                ids[2], " wraps past 2^32"));
+                   StrCat("line ", line, ": host range ", ids[1], "+", ids[2],
+                          " wraps past 2^32"));
     }
     mappings->push_back({static_cast<uint32_t>(ids[0]),
                          static_cast<uint32_t>(ids[1]),
@@ -496,12 +481,10 @@ Status Decoder::DecodeOomScoreAdj(absl::string_view text) {
   if (const char* why = ReadSigned(text, &pos, kMinOomScoreAdj,
                                    kMaxOomScoreAdj, &value)) {
     return Error(base_, StrCat(Quote(text), ": ", why, " (must be ",
-                                     kMinOomScoreAdj, "..", kMaxOomScoreAdj,
-                                     ")"));
+                               kMinOomScoreAdj, "..", kMaxOomScoreAdj, ")"));
   }
   if (pos != text.size()) {
-    return Error(base_ + pos, StrCat(Quote(text),
-                                           ": trailing characters"));
+    return Error(base_ + pos, StrCat(Quote(text), ": trailing characters"));
   }
   request_->oom_score_adj = static_cast<int32_t>(value);
   return OkStatus();
@@ -520,10 +503,11 @@ Status Decoder::DecodeMountSources(absl::string_view text) {
   int count = 0;
   // Security: the entry count is checked before each entry is added.
   while (start < text.size()) {
-    const size_t end = FindChar(text, '\0', start);  // found: text ends with NUL
+    const size_t end =
+        FindChar(text, '\0', start);  // found: text ends with NUL
     if (++count > kMaxMountSources) {
-      return Error(base_ + start, StrCat("more than ", kMaxMountSources,
-                                               " entries"));
+      return Error(base_ + start,
+                   StrCat("more than ", kMaxMountSources, " entries"));
     }
     const absl::string_view source = text.substr(start, end - start);
     if (!source.empty()) {
@@ -553,16 +537,15 @@ Status Decoder::DecodeTimeOffsets(absl::string_view text) {
       clock = v1::TIME_CLOCK_BOOTTIME;
       pos += 9;
     } else {
-      return Error(base_ + pos,
-                   StrCat("line ", line,
-                                ": expected \"monotonic \" or \"boottime \""));
+      return Error(
+          base_ + pos,
+          StrCat("line ", line, ": expected \"monotonic \" or \"boottime \""));
     }
     if (seen[clock]) {
-      return Error(base_ + line_start,
-                   StrCat("line ", line, ": second offset for ",
-                                clock == v1::TIME_CLOCK_MONOTONIC
-                                    ? "monotonic"
-                                    : "boottime"));
+      return Error(
+          base_ + line_start,
+          StrCat("line ", line, ": second offset for ",
+                 clock == v1::TIME_CLOCK_MONOTONIC ? "monotonic" : "boottime"));
     }
     seen[clock] = true;
     int64_t seconds;
@@ -574,8 +557,8 @@ Status Decoder::DecodeTimeOffsets(absl::string_view text) {
     }
     if (pos >= text.size() || text[pos] != ' ') {
       return Error(base_ + pos, StrCat("line ", line,
-                                             ": expected a space after the "
-                                             "seconds"));
+                                       ": expected a space after the "
+                                       "seconds"));
     }
     ++pos;
     uint64_t nanoseconds;
@@ -584,12 +567,12 @@ Status Decoder::DecodeTimeOffsets(absl::string_view text) {
                                        &nanoseconds)) {
       return Error(base_ + field_start,
                    StrCat("line ", line, ": nanoseconds: ", why,
-                                " (must be below 1000000000)"));
+                          " (must be below 1000000000)"));
     }
     if (pos >= text.size() || text[pos] != '\n') {
       return Error(base_ + pos, StrCat("line ", line,
-                                             ": expected a newline after the "
-                                             "nanoseconds"));
+                                       ": expected a newline after the "
+                                       "nanoseconds"));
     }
     ++pos;
     request_->time_offsets.push_back(
@@ -613,8 +596,7 @@ static_assert(sizeof(kRuncOrder) / sizeof(kRuncOrder[0]) ==
               "every attribute has a place in runc's order");
 
 Status Unencodable(absl::string_view field, absl::string_view reason) {
-  return InvalidArgumentError(
-      StrCat(field, ": ", reason));
+  return InvalidArgumentError(StrCat(field, ": ", reason));
 }
 
 class Encoder {
@@ -629,7 +611,7 @@ class Encoder {
   Status Emit(uint16_t type);
   void AddU32(uint16_t type, uint32_t value);
   Status AddText(uint16_t type, absl::string_view field,
-                       absl::string_view text);
+                 absl::string_view text);
 
   const v1::plain::BootstrapRequest& request_;
   RuncDialect dialect_;
@@ -638,20 +620,27 @@ class Encoder {
 
 bool Encoder::IsSet(uint16_t type) const {
   switch (type) {
-    case kCloneFlagsAttr: return !request_.create_namespaces.empty();
-    case kNsPathsAttr: return !request_.join_namespaces.empty();
-    case kUidmapAttr: return !request_.uid_mappings.empty();
-    case kGidmapAttr: return !request_.gid_mappings.empty();
+    case kCloneFlagsAttr:
+      return !request_.create_namespaces.empty();
+    case kNsPathsAttr:
+      return !request_.join_namespaces.empty();
+    case kUidmapAttr:
+      return !request_.uid_mappings.empty();
+    case kGidmapAttr:
+      return !request_.gid_mappings.empty();
     case kSetgroupAttr:
       return request_.setgroups != v1::SETGROUPS_UNSPECIFIED;
-    case kOomScoreAdjAttr: return request_.oom_score_adj.has_value();
-    case kRootlessEuidAttr: return request_.rootless_euid.has_value();
-    case kUidmapPathAttr: return !request_.uidmap_helper.empty();
-    case kGidmapPathAttr: return !request_.gidmap_helper.empty();
+    case kOomScoreAdjAttr:
+      return request_.oom_score_adj.has_value();
+    case kRootlessEuidAttr:
+      return request_.rootless_euid.has_value();
+    case kUidmapPathAttr:
+      return !request_.uidmap_helper.empty();
+    case kGidmapPathAttr:
+      return !request_.gidmap_helper.empty();
     case kMountSourcesAttr:
-      return dialect_ == RuncDialect::kRunc11
-                 ? !request_.mount_sources.empty()
-                 : !request_.time_offsets.empty();
+      return dialect_ == RuncDialect::kRunc11 ? !request_.mount_sources.empty()
+                                              : !request_.time_offsets.empty();
     default: return false;
   }
 }
@@ -663,13 +652,13 @@ void Encoder::AddU32(uint16_t type, uint32_t value) {
 }
 
 Status Encoder::AddText(uint16_t type, absl::string_view field,
-                              absl::string_view text) {
+                        absl::string_view text) {
   const uint64_t nla_len = uint64_t{kNlaHeaderSize} + text.size() + 1;
   if (nla_len > kMaxNetlinkAttributeSize) {
     return Unencodable(
-        field, StrCat(AttributeName(type, dialect_), " would be ",
-                            nla_len, " bytes, over netlink's limit of ",
-                            kMaxNetlinkAttributeSize, " (CVE-2021-43784)"));
+        field, StrCat(AttributeName(type, dialect_), " would be ", nla_len,
+                      " bytes, over netlink's limit of ",
+                      kMaxNetlinkAttributeSize, " (CVE-2021-43784)"));
   }
   AppendU16(static_cast<uint16_t>(nla_len), &out_);
   AppendU16(type, &out_);
@@ -698,8 +687,7 @@ Status Encoder::Emit(uint16_t type) {
     case kNsPathsAttr:
       for (const v1::plain::NamespaceJoin& join : request_.join_namespaces) {
         if (!text.empty()) text += ',';
-        StrAppend(&text, FindNamespace(join.type)->name, ":",
-                        join.path);
+        StrAppend(&text, FindNamespace(join.type)->name, ":", join.path);
       }
       return AddText(type, "join_namespaces", text);
     case kUidmapAttr:
@@ -707,15 +695,13 @@ Status Encoder::Emit(uint16_t type) {
       for (const v1::plain::IdMapping& m : type == kUidmapAttr
                                                ? request_.uid_mappings
                                                : request_.gid_mappings) {
-        StrAppend(&text, m.container_id, " ", m.host_id, " ", m.size,
-                        "\n");
+        StrAppend(&text, m.container_id, " ", m.host_id, " ", m.size, "\n");
       }
       return AddText(type,
                      type == kUidmapAttr ? "uid_mappings" : "gid_mappings",
                      text);
     case kOomScoreAdjAttr:
-      return AddText(type, "oom_score_adj",
-                     StrCat(*request_.oom_score_adj));
+      return AddText(type, "oom_score_adj", StrCat(*request_.oom_score_adj));
     case kUidmapPathAttr:
       return AddText(type, "uidmap_helper", request_.uidmap_helper);
     case kGidmapPathAttr:
@@ -729,12 +715,10 @@ Status Encoder::Emit(uint16_t type) {
         return AddText(type, "mount_sources", text);
       }
       for (const v1::plain::TimeOffset& offset : request_.time_offsets) {
-        StrAppend(&text,
-                        offset.clock == v1::TIME_CLOCK_MONOTONIC
-                            ? "monotonic"
-                            : "boottime",
-                        " ", offset.seconds, " ", offset.nanoseconds,
-                        "\n");
+        StrAppend(
+            &text,
+            offset.clock == v1::TIME_CLOCK_MONOTONIC ? "monotonic" : "boottime",
+            " ", offset.seconds, " ", offset.nanoseconds, "\n");
       }
       return AddText(type, "time_offsets", text);
     default:
@@ -792,9 +776,9 @@ StatusOr<std::string> Encoder::Run() {
     if (always || IsSet(type)) NSBOOT_RETURN_IF_ERROR(Emit(type));
   }
   if (out_.size() > kMaxNetlinkMessageSize) {
-    return InvalidArgumentError(
-        StrCat("the message would be ", out_.size(),
-                     " bytes, over the cap of ", kMaxNetlinkMessageSize));
+    return InvalidArgumentError(StrCat("the message would be ", out_.size(),
+                                       " bytes, over the cap of ",
+                                       kMaxNetlinkMessageSize));
   }
 
   std::string header;
@@ -813,9 +797,9 @@ StatusOr<std::string> Encoder::Run() {
 
 StatusOr<uint32_t> ParseNetlinkHeader(absl::string_view header) {
   if (header.size() < kNetlinkHeaderSize) {
-    return DecodeError(header.size(),
-                       StrCat("truncated netlink header: ",
-                                    header.size(), " of 16 bytes"));
+    return DecodeError(
+        header.size(),
+        StrCat("truncated netlink header: ", header.size(), " of 16 bytes"));
   }
   const uint32_t length = LoadU32(header.data());
   const uint16_t type = LoadU16(header.data() + 4);
@@ -825,18 +809,17 @@ StatusOr<uint32_t> ParseNetlinkHeader(absl::string_view header) {
   }
   if (type != kRuncInitMsgType) {
     return DecodeError(4, StrCat("unexpected nlmsg_type ", type,
-                                       ", want 62000 (runc INIT_MSG)"));
+                                 ", want 62000 (runc INIT_MSG)"));
   }
   // Security: nlmsg_len is the size the reader will read and allocate; it is
   // bounded on both sides here (runc's C wraps below 16 and has no cap).
   if (length < kNetlinkHeaderSize) {
-    return DecodeError(0, StrCat("nlmsg_len ", length,
-                                       " is shorter than the 16-byte header"));
+    return DecodeError(
+        0, StrCat("nlmsg_len ", length, " is shorter than the 16-byte header"));
   }
   if (length > kMaxNetlinkMessageSize) {
-    return DecodeError(0, StrCat("nlmsg_len ", length,
-                                       " exceeds the cap of ",
-                                       kMaxNetlinkMessageSize));
+    return DecodeError(0, StrCat("nlmsg_len ", length, " exceeds the cap of ",
+                                 kMaxNetlinkMessageSize));
   }
   return length;
 }
@@ -849,16 +832,16 @@ StatusOr<v1::plain::BootstrapRequest> DecodeNetlinkPlain(
   }
   NSBOOT_ASSIGN_OR_RETURN(uint32_t length, ParseNetlinkHeader(message));
   if (message.size() < length) {
-    return DecodeError(message.size(),
-                       StrCat("truncated message: nlmsg_len is ", length,
-                                    " but only ", message.size(),
-                                    " bytes are there"));
+    return DecodeError(
+        message.size(),
+        StrCat("truncated message: nlmsg_len is ", length, " but only ",
+               message.size(), " bytes are there"));
   }
   if (message.size() > length) {
     return DecodeError(length, StrCat(message.size() - length,
-                                            " bytes after the message's end "
-                                            "(nlmsg_len ",
-                                            length, ")"));
+                                      " bytes after the message's end "
+                                      "(nlmsg_len ",
+                                      length, ")"));
   }
   v1::plain::BootstrapRequest request;
   v1::plain::NetlinkLayout& layout = request.netlink_layout.emplace();
@@ -873,8 +856,8 @@ StatusOr<v1::plain::BootstrapRequest> DecodeNetlinkPlain(
   return request;
 }
 
-StatusOr<std::string> EncodeNetlink(
-    const v1::plain::BootstrapRequest& request, RuncDialect dialect) {
+StatusOr<std::string> EncodeNetlink(const v1::plain::BootstrapRequest& request,
+                                    RuncDialect dialect) {
   if (!IsValidDialect(dialect)) {
     return InvalidArgumentError(
         StrCat("unknown runc dialect ", static_cast<int>(dialect)));

@@ -88,9 +88,9 @@
 #include <cstdint>
 #include <string>
 
-#include "common/status.h"
 #include "absl/strings/string_view.h"
 #include "codec/limits.h"
+#include "common/status.h"
 #include "proto/nsboot/v1/plain.h"
 
 namespace nsboot {
@@ -144,14 +144,14 @@ StatusOr<uint32_t> ParseNetlinkHeader(absl::string_view header);
 StatusOr<v1::plain::BootstrapRequest> DecodeNetlinkPlain(
     absl::string_view message, RuncDialect dialect);
 StatusOr<v1::BootstrapRequest> DecodeNetlink(absl::string_view message,
-                                                   RuncDialect dialect);
+                                             RuncDialect dialect);
 
 // Encodes the exact bytes runc's Go encoder writes (or the layout recorded
 // in request.netlink_layout). See the encoding contract above.
-StatusOr<std::string> EncodeNetlink(
-    const v1::plain::BootstrapRequest& request, RuncDialect dialect);
+StatusOr<std::string> EncodeNetlink(const v1::plain::BootstrapRequest& request,
+                                    RuncDialect dialect);
 StatusOr<std::string> EncodeNetlink(const v1::BootstrapRequest& request,
-                                          RuncDialect dialect);
+                                    RuncDialect dialect);
 
 }  // namespace codec
 }  // namespace nsboot

@@ -2,9 +2,9 @@
 // so a static link of the plain path does not pull protobuf in.
 #include <string>
 
-#include "common/status.h"
 #include "absl/strings/string_view.h"
 #include "codec/netlink.h"
+#include "common/status.h"
 #include "common/status_macros.h"
 #include "proto/nsboot/v1/plain_convert.h"
 
@@ -12,14 +12,14 @@ namespace nsboot {
 namespace codec {
 
 StatusOr<v1::BootstrapRequest> DecodeNetlink(absl::string_view message,
-                                                   RuncDialect dialect) {
+                                             RuncDialect dialect) {
   NSBOOT_ASSIGN_OR_RETURN(v1::plain::BootstrapRequest request,
                           DecodeNetlinkPlain(message, dialect));
   return v1::ToProto(request);
 }
 
 StatusOr<std::string> EncodeNetlink(const v1::BootstrapRequest& request,
-                                          RuncDialect dialect) {
+                                    RuncDialect dialect) {
   return EncodeNetlink(v1::ToPlain(request), dialect);
 }
 

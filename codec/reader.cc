@@ -8,13 +8,13 @@
 #include <cstring>
 #include <string>
 
-#include "common/status.h"
-#include "common/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "codec/decode_error.h"
 #include "codec/frame.h"
 #include "codec/netlink.h"
+#include "common/status.h"
 #include "common/status_macros.h"
+#include "common/str_cat.h"
 
 namespace nsboot {
 namespace codec {
@@ -22,8 +22,7 @@ namespace {
 
 // Appends exactly `count` bytes from `source` to `buffer`, in chunks, so the
 // buffer grows with what arrives rather than with what was announced.
-Status ReadExactly(ByteSource& source, size_t count,
-                         std::string* buffer) {
+Status ReadExactly(ByteSource& source, size_t count, std::string* buffer) {
   size_t remaining = count;
   while (remaining > 0) {
     const size_t want = std::min(remaining, kReadChunkSize);
@@ -34,14 +33,14 @@ Status ReadExactly(ByteSource& source, size_t count,
       const int err = errno;
       buffer->resize(old_size);
       if (err == EINTR) continue;
-      return InternalError(StrCat(
-          "offset ", old_size, ": read from init pipe: ", strerror(err)));
+      return InternalError(StrCat("offset ", old_size,
+                                  ": read from init pipe: ", strerror(err)));
     }
     buffer->resize(old_size + static_cast<size_t>(got));
     if (got == 0) {
-      return DataLossError(StrCat(
-          "offset ", buffer->size(), ": init pipe closed after ",
-          buffer->size(), " bytes, in the middle of the message"));
+      return DataLossError(StrCat("offset ", buffer->size(),
+                                  ": init pipe closed after ", buffer->size(),
+                                  " bytes, in the middle of the message"));
     }
     remaining -= static_cast<size_t>(got);
   }
@@ -75,7 +74,7 @@ StatusOr<Encoding> DetectEncoding(absl::string_view first_bytes) {
 }
 
 StatusOr<ReadResult> ReadRequest(ByteSource& source,
-                                       const ReaderOptions& options) {
+                                 const ReaderOptions& options) {
   std::string buffer;
   NSBOOT_RETURN_IF_ERROR(ReadExactly(source, kDetectSize, &buffer));
   NSBOOT_ASSIGN_OR_RETURN(Encoding encoding, DetectEncoding(buffer));
@@ -109,8 +108,7 @@ StatusOr<ReadResult> ReadRequest(ByteSource& source,
   return result;
 }
 
-StatusOr<ReadResult> ReadRequestFromFd(int fd,
-                                             const ReaderOptions& options) {
+StatusOr<ReadResult> ReadRequestFromFd(int fd, const ReaderOptions& options) {
   FdByteSource source(fd);
   return ReadRequest(source, options);
 }

@@ -21,8 +21,8 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "common/status.h"
 #include "codec/netlink.h"
+#include "common/status.h"
 #include "proto/nsboot/v1/plain.h"
 
 namespace nsboot {
@@ -85,11 +85,10 @@ struct ReadResult {
 // the message's end (offset = bytes received), the source's errno as an
 // Internal error, codec::DecodeError for bad bytes.
 StatusOr<ReadResult> ReadRequest(ByteSource& source,
-                                       const ReaderOptions& options);
+                                 const ReaderOptions& options);
 
 // Same, from a file descriptor.
-StatusOr<ReadResult> ReadRequestFromFd(int fd,
-                                             const ReaderOptions& options);
+StatusOr<ReadResult> ReadRequestFromFd(int fd, const ReaderOptions& options);
 
 }  // namespace codec
 }  // namespace nsboot

@@ -4,11 +4,11 @@
 #include <string>
 #include <vector>
 
-#include "common/status.h"
-#include "common/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "codec/limits.h"
+#include "common/status.h"
 #include "common/status_macros.h"
+#include "common/str_cat.h"
 #include "proto/nsboot/v1/plain.h"
 
 namespace nsboot {
@@ -27,8 +27,8 @@ std::string Indexed(absl::string_view field, size_t index) {
 Status ValidatePath(absl::string_view field, absl::string_view path) {
   if (path.empty()) return Invalid(field, "empty");
   if (path.size() > kMaxPathSize) {
-    return Invalid(field, StrCat(path.size(), " bytes, over the limit of ",
-                                       kMaxPathSize));
+    return Invalid(
+        field, StrCat(path.size(), " bytes, over the limit of ", kMaxPathSize));
   }
   if (FindChar(path, '\0') != absl::string_view::npos) {
     return Invalid(field, "contains a NUL byte");
@@ -47,13 +47,12 @@ std::string NamespaceName(int value) {
   return name != nullptr ? name : StrCat(value);
 }
 
-Status ValidateIdMappings(
-    absl::string_view field,
-    const std::vector<v1::plain::IdMapping>& mappings) {
+Status ValidateIdMappings(absl::string_view field,
+                          const std::vector<v1::plain::IdMapping>& mappings) {
   if (mappings.size() > static_cast<size_t>(kMaxIdMappings)) {
-    return Invalid(field, StrCat(mappings.size(),
-                                       " entries, over the kernel's limit of ",
-                                       kMaxIdMappings));
+    return Invalid(
+        field, StrCat(mappings.size(), " entries, over the kernel's limit of ",
+                      kMaxIdMappings));
   }
   constexpr uint64_t kIdSpace = uint64_t{1} << 32;
   for (size_t i = 0; i < mappings.size(); ++i) {
@@ -64,13 +63,12 @@ Status ValidateIdMappings(
     }
     if (uint64_t{m.container_id} + m.size > kIdSpace) {
       return Invalid(Indexed(field, i),
-                     StrCat("container range ", m.container_id, "+",
-                                  m.size, " wraps past 2^32"));
+                     StrCat("container range ", m.container_id, "+", m.size,
+                            " wraps past 2^32"));
     }
     if (uint64_t{m.host_id} + m.size > kIdSpace) {
-      return Invalid(Indexed(field, i),
-                     StrCat("host range ", m.host_id, "+", m.size,
-                                  " wraps past 2^32"));
+      return Invalid(Indexed(field, i), StrCat("host range ", m.host_id, "+",
+                                               m.size, " wraps past 2^32"));
     }
   }
   return OkStatus();
@@ -86,20 +84,18 @@ Status ValidateJoins(const v1::plain::BootstrapRequest& request) {
     const std::string field = Indexed("join_namespaces", i);
     if (!IsKnownNamespace(join.type)) {
       return Invalid(StrCat(field, ".type"),
-                     StrCat("unknown namespace ",
-                                  NamespaceName(join.type)));
+                     StrCat("unknown namespace ", NamespaceName(join.type)));
     }
     if (first_join[join.type] >= 0) {
-      return Invalid(StrCat(field, ".type"),
-                     StrCat("second join of ", NamespaceName(join.type),
-                                  " (first at join_namespaces[",
-                                  first_join[join.type], "])"));
+      return Invalid(
+          StrCat(field, ".type"),
+          StrCat("second join of ", NamespaceName(join.type),
+                 " (first at join_namespaces[", first_join[join.type], "])"));
     }
     first_join[join.type] = static_cast<int>(i);
     switch (join.target) {
       case v1::plain::NamespaceJoin::Target::kPath:
-        NSBOOT_RETURN_IF_ERROR(
-            ValidatePath(StrCat(field, ".path"), join.path));
+        NSBOOT_RETURN_IF_ERROR(ValidatePath(StrCat(field, ".path"), join.path));
         break;
       case v1::plain::NamespaceJoin::Target::kPid:
         if (join.pid <= 0) {
@@ -131,16 +127,15 @@ Status ValidateTimeOffsets(const v1::plain::BootstrapRequest& request) {
                      StrCat("unknown clock ", offset.clock));
     }
     if (seen[offset.clock]) {
-      return Invalid(StrCat(field, ".clock"),
-                     StrCat("second offset for ",
-                                  v1::plain::EnumName(offset.clock)));
+      return Invalid(
+          StrCat(field, ".clock"),
+          StrCat("second offset for ", v1::plain::EnumName(offset.clock)));
     }
     seen[offset.clock] = true;
-    if (offset.nanoseconds < 0 ||
-        offset.nanoseconds >= kNanosecondsPerSecond) {
-      return Invalid(StrCat(field, ".nanoseconds"),
-                     StrCat(offset.nanoseconds,
-                                  ", must be in [0, 1000000000)"));
+    if (offset.nanoseconds < 0 || offset.nanoseconds >= kNanosecondsPerSecond) {
+      return Invalid(
+          StrCat(field, ".nanoseconds"),
+          StrCat(offset.nanoseconds, ", must be in [0, 1000000000)"));
     }
   }
   return OkStatus();
@@ -150,8 +145,7 @@ Status ValidateMountSources(const v1::plain::BootstrapRequest& request) {
   if (request.mount_sources.size() > static_cast<size_t>(kMaxMountSources)) {
     return Invalid("mount_sources",
                    StrCat(request.mount_sources.size(),
-                                " entries, over the limit of ",
-                                kMaxMountSources));
+                          " entries, over the limit of ", kMaxMountSources));
   }
   for (size_t i = 0; i < request.mount_sources.size(); ++i) {
     const std::string& source = request.mount_sources[i];
@@ -168,18 +162,19 @@ Status ValidateOptions(const v1::plain::Options& options) {
   }
   if (options.parent_death_signal < 0 ||
       options.parent_death_signal > kMaxSignal) {
-    return Invalid("options.parent_death_signal",
-                   StrCat(options.parent_death_signal,
-                                ", must be 0.." , kMaxSignal));
+    return Invalid(
+        "options.parent_death_signal",
+        StrCat(options.parent_death_signal, ", must be 0..", kMaxSignal));
   }
   return OkStatus();
 }
 
 Status ValidateNetlinkLayout(const v1::plain::NetlinkLayout& layout) {
-  if (layout.attribute_order.size() > static_cast<size_t>(kMaxNetlinkAttributes)) {
+  if (layout.attribute_order.size() >
+      static_cast<size_t>(kMaxNetlinkAttributes)) {
     return Invalid("netlink_layout.attribute_order",
-                   StrCat(layout.attribute_order.size(),
-                                " entries, at most ", kMaxNetlinkAttributes));
+                   StrCat(layout.attribute_order.size(), " entries, at most ",
+                          kMaxNetlinkAttributes));
   }
   constexpr int kTypes =
       kLastNetlinkAttributeType - kFirstNetlinkAttributeType + 1;
@@ -191,8 +186,7 @@ Status ValidateNetlinkLayout(const v1::plain::NetlinkLayout& layout) {
       return Invalid(field, StrCat("unknown attribute type ", type));
     }
     if (seen[type - kFirstNetlinkAttributeType]) {
-      return Invalid(field, StrCat("attribute type ", type,
-                                         " listed twice"));
+      return Invalid(field, StrCat("attribute type ", type, " listed twice"));
     }
     seen[type - kFirstNetlinkAttributeType] = true;
   }
@@ -207,9 +201,8 @@ Status ValidateNetlinkLayout(const v1::plain::NetlinkLayout& layout) {
 
 Status ValidateRequest(const v1::plain::BootstrapRequest& request) {
   if (request.schema_version > kMaxSchemaVersion) {
-    return Invalid("schema_version",
-                   StrCat(request.schema_version,
-                                " is not supported (0 or 1)"));
+    return Invalid("schema_version", StrCat(request.schema_version,
+                                            " is not supported (0 or 1)"));
   }
 
   uint32_t created = 0;  // bit per Namespace value
@@ -233,21 +226,22 @@ Status ValidateRequest(const v1::plain::BootstrapRequest& request) {
       ValidateIdMappings("gid_mappings", request.gid_mappings));
 
   if (!v1::plain::IsDeclared(request.setgroups)) {
-    return Invalid("setgroups",
-                   StrCat("unknown policy ", request.setgroups));
+    return Invalid("setgroups", StrCat("unknown policy ", request.setgroups));
   }
   if (request.oom_score_adj.has_value() &&
       (*request.oom_score_adj < kMinOomScoreAdj ||
        *request.oom_score_adj > kMaxOomScoreAdj)) {
     return Invalid("oom_score_adj",
-                   StrCat(*request.oom_score_adj, ", must be ",
-                                kMinOomScoreAdj, "..", kMaxOomScoreAdj));
+                   StrCat(*request.oom_score_adj, ", must be ", kMinOomScoreAdj,
+                          "..", kMaxOomScoreAdj));
   }
   if (!request.uidmap_helper.empty()) {
-    NSBOOT_RETURN_IF_ERROR(ValidatePath("uidmap_helper", request.uidmap_helper));
+    NSBOOT_RETURN_IF_ERROR(
+        ValidatePath("uidmap_helper", request.uidmap_helper));
   }
   if (!request.gidmap_helper.empty()) {
-    NSBOOT_RETURN_IF_ERROR(ValidatePath("gidmap_helper", request.gidmap_helper));
+    NSBOOT_RETURN_IF_ERROR(
+        ValidatePath("gidmap_helper", request.gidmap_helper));
   }
   NSBOOT_RETURN_IF_ERROR(ValidateTimeOffsets(request));
   NSBOOT_RETURN_IF_ERROR(ValidateMountSources(request));

@@ -1,7 +1,7 @@
 // The generated-message overload of ValidateRequest, in its own object so a
 // static link of the plain path does not pull protobuf in.
-#include "common/status.h"
 #include "codec/validate.h"
+#include "common/status.h"
 #include "proto/nsboot/v1/plain_convert.h"
 
 namespace nsboot {

@@ -4,12 +4,12 @@
 #include <string>
 #include <vector>
 
-#include "common/status.h"
-#include "common/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "codec/decode_error.h"
 #include "codec/limits.h"
+#include "common/status.h"
 #include "common/status_macros.h"
+#include "common/str_cat.h"
 
 namespace nsboot {
 namespace codec {
@@ -36,10 +36,10 @@ constexpr size_t kMaxAttributeOrder = kMaxNetlinkAttributes;
 struct Field {
   uint32_t number = 0;
   uint32_t wire = 0;
-  uint64_t offset = 0;       // of the tag, absolute
-  uint64_t value = 0;        // kVarint, kFixed32, kFixed64
-  absl::string_view bytes;   // kLen: the contents
-  uint64_t bytes_offset = 0; // kLen: absolute offset of the contents
+  uint64_t offset = 0;        // of the tag, absolute
+  uint64_t value = 0;         // kVarint, kFixed32, kFixed64
+  absl::string_view bytes;    // kLen: the contents
+  uint64_t bytes_offset = 0;  // kLen: absolute offset of the contents
 };
 
 class Reader {
@@ -75,9 +75,10 @@ class Reader {
         // Security: the length is peer-controlled; it is checked against
         // the bytes present before it is used.
         if (size > data_.size() - pos_) {
-          return Malformed(at, StrCat("length ", size, " runs past the "
-                                            "end (", data_.size() - pos_,
-                                            " bytes left)"));
+          return Malformed(at, StrCat("length ", size,
+                                      " runs past the "
+                                      "end (",
+                                      data_.size() - pos_, " bytes left)"));
         }
         field->bytes_offset = base_ + pos_;
         field->bytes = data_.substr(pos_, size);
@@ -99,23 +100,20 @@ class Reader {
     return DecodeError(
         field.offset,
         StrCat("unknown field ", field.number,
-                     field.wire == kStartGroup || field.wire == kEndGroup
-                         ? " (group)"
-                         : "",
-                     " in ", path_, " (this child speaks schema version 1)"));
+               field.wire == kStartGroup || field.wire == kEndGroup ? " (group)"
+                                                                    : "",
+               " in ", path_, " (this child speaks schema version 1)"));
   }
 
   Status Malformed(uint64_t at, absl::string_view why) const {
     return DecodeError(at, StrCat("malformed nsboot.v1.BootstrapRequest "
-                                        "payload in ",
-                                        path_, ": ", why));
+                                  "payload in ",
+                                  path_, ": ", why));
   }
 
-  Status TooMany(const Field& field, absl::string_view name,
-                       size_t cap) const {
-    return DecodeError(field.offset,
-                       StrCat(name, ": more than ", cap,
-                                    " entries (the limit)"));
+  Status TooMany(const Field& field, absl::string_view name, size_t cap) const {
+    return DecodeError(field.offset, StrCat(name, ": more than ", cap,
+                                            " entries (the limit)"));
   }
 
   // One bare varint of a packed run.
@@ -142,8 +140,7 @@ class Reader {
         return OkStatus();
       }
     }
-    return Malformed(start, StrCat("varint longer than ", max_bytes,
-                                         " bytes"));
+    return Malformed(start, StrCat("varint longer than ", max_bytes, " bytes"));
   }
 
   Status Fixed(int size, uint64_t* value) {
@@ -166,9 +163,8 @@ class Reader {
 };
 
 std::string Child(const Reader& parent, absl::string_view name) {
-  return parent.path() == "BootstrapRequest"
-             ? std::string(name)
-             : StrCat(parent.path(), ".", name);
+  return parent.path() == "BootstrapRequest" ? std::string(name)
+                                             : StrCat(parent.path(), ".", name);
 }
 
 std::string Child(const Reader& parent, absl::string_view name, size_t i) {
@@ -179,8 +175,8 @@ std::string Child(const Reader& parent, absl::string_view name, size_t i) {
 // value and returns false once the cap is reached.
 template <typename Add>
 Status RepeatedVarint(const Reader& reader, const Field& field,
-                            absl::string_view name, size_t cap, size_t* count,
-                            Add add) {
+                      absl::string_view name, size_t cap, size_t* count,
+                      Add add) {
   if (field.wire == kVarint) {
     if (*count >= cap) return reader.TooMany(field, name, cap);
     ++*count;
@@ -298,19 +294,18 @@ Status ParseOptions(Reader& reader, v1::plain::Options* options) {
   return OkStatus();
 }
 
-Status ParseNetlinkLayout(Reader& reader,
-                                v1::plain::NetlinkLayout* layout) {
+Status ParseNetlinkLayout(Reader& reader, v1::plain::NetlinkLayout* layout) {
   size_t count = layout->attribute_order.size();  // merged occurrences add up
   while (!reader.AtEnd()) {
     Field f;
     NSBOOT_RETURN_IF_ERROR(reader.Next(&f));
     switch (f.number) {
       case 1:
-        NSBOOT_RETURN_IF_ERROR(RepeatedVarint(
-            reader, f, "netlink_layout.attribute_order", kMaxAttributeOrder,
-            &count, [layout](uint64_t v) {
-              layout->attribute_order.push_back(AsUint32(v));
-            }));
+        NSBOOT_RETURN_IF_ERROR(
+            RepeatedVarint(reader, f, "netlink_layout.attribute_order",
+                           kMaxAttributeOrder, &count, [layout](uint64_t v) {
+                             layout->attribute_order.push_back(AsUint32(v));
+                           }));
         break;
       case 2:
         NSBOOT_RETURN_IF_ERROR(WantVarint(reader, f));
@@ -334,8 +329,8 @@ Status ParseNetlinkLayout(Reader& reader,
 // Appends a new element to `list` (cap checked first) and parses it.
 template <typename T, typename Parse>
 Status RepeatedMessage(const Reader& reader, const Field& field,
-                             absl::string_view name, size_t cap,
-                             std::vector<T>* list, Parse parse) {
+                       absl::string_view name, size_t cap, std::vector<T>* list,
+                       Parse parse) {
   NSBOOT_RETURN_IF_ERROR(WantLen(reader, field));
   if (list->size() >= cap) return reader.TooMany(field, name, cap);
   Reader sub(field.bytes, field.bytes_offset,
@@ -361,10 +356,9 @@ Status ParseRequest(Reader& reader, BootstrapRequest* request) {
             }));
         break;
       case 3:
-        NSBOOT_RETURN_IF_ERROR(RepeatedMessage(reader, f, "join_namespaces",
-                                               kMaxJoins,
-                                               &request->join_namespaces,
-                                               ParseJoin));
+        NSBOOT_RETURN_IF_ERROR(
+            RepeatedMessage(reader, f, "join_namespaces", kMaxJoins,
+                            &request->join_namespaces, ParseJoin));
         break;
       case 4:
         NSBOOT_RETURN_IF_ERROR(RepeatedMessage(
@@ -521,12 +515,11 @@ std::string SerializeError(const v1::plain::Error& error) {
 }  // namespace
 
 StatusOr<BootstrapRequest> ParseRequestPayload(absl::string_view payload,
-                                                     uint64_t base_offset) {
+                                               uint64_t base_offset) {
   if (payload.size() > kMaxFramePayloadSize) {
-    return DecodeError(base_offset,
-                       StrCat("payload of ", payload.size(),
-                                    " bytes exceeds the cap of ",
-                                    kMaxFramePayloadSize));
+    return DecodeError(base_offset, StrCat("payload of ", payload.size(),
+                                           " bytes exceeds the cap of ",
+                                           kMaxFramePayloadSize));
   }
   BootstrapRequest request;
   Reader reader(payload, base_offset, "BootstrapRequest");

@@ -28,8 +28,8 @@
 #include <cstdint>
 #include <string>
 
-#include "common/status.h"
 #include "absl/strings/string_view.h"
+#include "common/status.h"
 #include "proto/nsboot/v1/plain.h"
 
 namespace nsboot {

@@ -46,7 +46,8 @@ void ExpectSameParse(const std::string& payload) {
                               ParseRequestPayload(payload, 0));
   v1::BootstrapRequest back = v1::ToProto(ours);
   EXPECT_TRUE(MessageDifferencer::Equals(reference, back))
-      << reference.DebugString() << "\nvs\n" << back.DebugString();
+      << reference.DebugString() << "\nvs\n"
+      << back.DebugString();
 }
 
 class WireFilledTest : public ::testing::TestWithParam<std::tuple<int, bool>> {
@@ -77,7 +78,7 @@ TEST(WireReplyTest, DefaultsAndPresence) {
   EXPECT_EQ(SerializeReplyPayload(v1::ToPlain(reply)), "");
   reply.mutable_ready();  // an empty oneof member is still written
   EXPECT_EQ(SerializeReplyPayload(v1::ToPlain(reply)), Serialize(reply));
-  reply.mutable_error()->set_byte_offset(0);  // optional: written when 0
+  reply.mutable_error()->set_byte_offset(0);   // optional: written when 0
   reply.mutable_error()->set_errno_value(-1);  // sign-extended to 10 bytes
   EXPECT_EQ(SerializeReplyPayload(v1::ToPlain(reply)), Serialize(reply));
   v1::plain::BootstrapReply big;
@@ -93,8 +94,8 @@ TEST(WireRequestTest, ProtobufSemantics) {
   // Unpacked repeated enum (a valid proto3 encoding) and a packed one.
   ExpectSameParse(std::string("\x10\x01\x10\x02\x12\x02\x03\x06", 8));
   // The last scalar wins; a oneof member clears the others (path, then pid).
-  ExpectSameParse(std::string("\x08\x01\x08\x00\x1a\x07\x12\x03/ab\x18\x05",
-                              13));
+  ExpectSameParse(
+      std::string("\x08\x01\x08\x00\x1a\x07\x12\x03/ab\x18\x05", 13));
   // pid, then path.
   ExpectSameParse(std::string("\x1a\x07\x18\x05\x12\x03/ab", 9));
   // options twice: merged.
@@ -109,8 +110,8 @@ TEST(WireRequestTest, ProtobufSemantics) {
   // A bool varint other than 1 is true.
   ExpectSameParse(std::string("\x40\x7f", 2));
   // netlink_layout: packed attribute order and optional fields.
-  ExpectSameParse(std::string(
-      "\x72\x09\x0a\x03\x91\xd5\x01\x10\x00\x18\x00", 11));
+  ExpectSameParse(
+      std::string("\x72\x09\x0a\x03\x91\xd5\x01\x10\x00\x18\x00", 11));
 }
 
 TEST(WireRequestTest, UnknownFieldsAreRejectedWithTheirOffset) {
@@ -151,9 +152,7 @@ TEST(WireRequestTest, MalformedInputNamesTheOffset) {
   for (const Case& c : cases) {
     v1::BootstrapRequest reference;
     EXPECT_FALSE(reference.ParseFromString(c.payload) &&
-                 reference.GetReflection()
-                     ->GetUnknownFields(reference)
-                     .empty())
+                 reference.GetReflection()->GetUnknownFields(reference).empty())
         << "libprotobuf accepts " << absl::CHexEscape(c.payload);
     EXPECT_THAT(ParseRequestPayload(c.payload, 0),
                 StatusIs(kInvalid, HasSubstr(c.expect)))
@@ -164,11 +163,12 @@ TEST(WireRequestTest, MalformedInputNamesTheOffset) {
 TEST(WireRequestTest, RepeatedFieldsAreCappedWhileReading) {
   // 341 uid mappings: refused at the 341st, before it is allocated.
   std::string payload;
-  for (int i = 0; i < kMaxIdMappings + 1; ++i) payload += std::string("\x22\x00", 2);
-  EXPECT_THAT(
-      ParseRequestPayload(payload, 12),
-      StatusIs(kInvalid, HasSubstr(absl::StrCat("offset ", 12 + 2 * kMaxIdMappings,
-                                                ": uid_mappings: more than 340"))));
+  for (int i = 0; i < kMaxIdMappings + 1; ++i)
+    payload += std::string("\x22\x00", 2);
+  EXPECT_THAT(ParseRequestPayload(payload, 12),
+              StatusIs(kInvalid, HasSubstr(absl::StrCat(
+                                     "offset ", 12 + 2 * kMaxIdMappings,
+                                     ": uid_mappings: more than 340"))));
   // A packed run of 9 namespaces.
   EXPECT_THAT(ParseRequestPayload(std::string("\x12\x09\x01\x02\x03\x04\x05"
                                               "\x06\x07\x08\x01",

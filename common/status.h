@@ -186,13 +186,13 @@ class StatusOr {
     new (&storage_) T(std::move(value));
   }
   // From anything T is constructible from (e.g. a derived value).
-  template <typename U,
-            std::enable_if_t<!std::is_same<std::decay_t<U>, T>::value &&
-                                 !std::is_same<std::decay_t<U>, Status>::value &&
-                                 !std::is_same<std::decay_t<U>,
-                                               StatusOr<T>>::value &&
-                                 std::is_constructible<T, U&&>::value,
-                             int> = 0>
+  template <
+      typename U,
+      std::enable_if_t<!std::is_same<std::decay_t<U>, T>::value &&
+                           !std::is_same<std::decay_t<U>, Status>::value &&
+                           !std::is_same<std::decay_t<U>, StatusOr<T>>::value &&
+                           std::is_constructible<T, U&&>::value,
+                       int> = 0>
   StatusOr(U&& value)  // NOLINT(google-explicit-constructor)
       : has_value_(true) {
     new (&storage_) T(std::forward<U>(value));

@@ -12,7 +12,8 @@ absl::Status ToAbslStatus(const Status& status) {
                    status.message());
   if (auto offset = status.byte_offset(); offset && !out.ok()) {
     std::string bytes(8, '\0');
-    for (int i = 0; i < 8; ++i) bytes[i] = static_cast<char>(*offset >> (8 * i));
+    for (int i = 0; i < 8; ++i)
+      bytes[i] = static_cast<char>(*offset >> (8 * i));
     out.SetPayload(kByteOffsetPayloadUrl, absl::Cord(bytes));
   }
   return out;

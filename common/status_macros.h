@@ -17,12 +17,12 @@
 
 #include "absl/base/optimization.h"
 
-#define NSBOOT_RETURN_IF_ERROR(expr)                          \
-  do {                                                        \
-    auto nsboot_status_ = (expr);                             \
-    if (ABSL_PREDICT_FALSE(!nsboot_status_.ok())) {           \
-      return nsboot_status_;                                  \
-    }                                                         \
+#define NSBOOT_RETURN_IF_ERROR(expr)                \
+  do {                                              \
+    auto nsboot_status_ = (expr);                   \
+    if (ABSL_PREDICT_FALSE(!nsboot_status_.ok())) { \
+      return nsboot_status_;                        \
+    }                                               \
   } while (false)
 
 #define NSBOOT_STATUS_CONCAT_INNER_(a, b) a##b

@@ -36,9 +36,8 @@ TEST(StatusTest, CodesAndNamesMatchAbsl) {
 TEST(StatusTest, ErrnoMappingMatchesAbsl) {
   for (int e = 0; e < 140; ++e) {
     EXPECT_TRUE(ErrnoToStatusCode(e) == absl::ErrnoToStatusCode(e))
-        << "errno " << e << ": ours "
-        << StatusCodeName(ErrnoToStatusCode(e)) << ", absl "
-        << absl::StatusCodeToString(absl::ErrnoToStatusCode(e));
+        << "errno " << e << ": ours " << StatusCodeName(ErrnoToStatusCode(e))
+        << ", absl " << absl::StatusCodeToString(absl::ErrnoToStatusCode(e));
   }
   EXPECT_EQ(ErrnoToStatus(ENOENT, "open").ToString(),
             absl::ErrnoToStatus(ENOENT, "open").ToString());

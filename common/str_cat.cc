@@ -29,15 +29,26 @@ std::string Escape(absl::string_view bytes, bool hex) {
   for (unsigned char c : bytes) {
     bool is_hex_escape = false;
     switch (c) {
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\"': out += "\\\""; break;
-      case '\'': out += "\\\'"; break;
-      case '\\': out += "\\\\"; break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\"':
+        out += "\\\"";
+        break;
+      case '\'':
+        out += "\\\'";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
       default:
-        if (c < 0x20 || c >= 0x7f ||
-            (last_hex_escape && std::isxdigit(c))) {
+        if (c < 0x20 || c >= 0x7f || (last_hex_escape && std::isxdigit(c))) {
           char buf[5];
           if (hex) {
             std::snprintf(buf, sizeof(buf), "\\x%02x", c);

@@ -32,15 +32,14 @@ struct AsInteger<T, true> {
 // neither copyable nor movable; StrCat builds them in place.
 class Piece {
  public:
-  Piece(absl::string_view s) : view_(s) {}         // NOLINT
-  Piece(const std::string& s) : view_(s) {}        // NOLINT
-  Piece(const char* s) : view_(s) {}               // NOLINT
-  template <typename T,
-            std::enable_if_t<(std::is_integral<T>::value &&
-                              !std::is_same<T, bool>::value &&
-                              !std::is_same<T, char>::value) ||
-                                 std::is_enum<T>::value,
-                             int> = 0>
+  Piece(absl::string_view s) : view_(s) {}   // NOLINT
+  Piece(const std::string& s) : view_(s) {}  // NOLINT
+  Piece(const char* s) : view_(s) {}         // NOLINT
+  template <typename T, std::enable_if_t<(std::is_integral<T>::value &&
+                                          !std::is_same<T, bool>::value &&
+                                          !std::is_same<T, char>::value) ||
+                                             std::is_enum<T>::value,
+                                         int> = 0>
   Piece(T value) {  // NOLINT
     using Int = typename AsInteger<T>::type;
     auto result = std::to_chars(digits_, digits_ + sizeof(digits_),

@@ -44,7 +44,12 @@ TEST(StrCatTest, EscapesSameAsAbsl) {
   EXPECT_EQ(CEscape(all), absl::CEscape(all));
   EXPECT_EQ(CHexEscape(all), absl::CHexEscape(all));
   // A hex digit right after a \x escape.
-  const std::string tricky("\x01" "a\xff" "F9\x7f" "0", 7);
+  const std::string tricky(
+      "\x01"
+      "a\xff"
+      "F9\x7f"
+      "0",
+      7);
   EXPECT_EQ(CHexEscape(tricky), absl::CHexEscape(tricky));
   EXPECT_EQ(CEscape(tricky), absl::CEscape(tricky));
 }

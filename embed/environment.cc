@@ -5,10 +5,10 @@
 #include <cstring>
 #include <vector>
 
-#include "common/status.h"
-#include "common/str_cat.h"
 #include "codec/limits.h"
+#include "common/status.h"
 #include "common/status_macros.h"
+#include "common/str_cat.h"
 
 namespace nsboot {
 namespace embed {
@@ -47,15 +47,13 @@ StatusOr<std::vector<int>> ParseMountFds(const char* text) {
   std::vector<int> fds;
   const char* p = text;
   if (*p++ != '[') {
-    return InvalidArgumentError(
-        "_LIBCONTAINER_MOUNT_FDS: missing '['");
+    return InvalidArgumentError("_LIBCONTAINER_MOUNT_FDS: missing '['");
   }
   if (*p == ']' && p[1] == '\0') return fds;
   for (;;) {
     if (static_cast<int>(fds.size()) >= codec::kMaxMountSources) {
-      return InvalidArgumentError(StrCat(
-          "_LIBCONTAINER_MOUNT_FDS: more than ", codec::kMaxMountSources,
-          " entries"));
+      return InvalidArgumentError(StrCat("_LIBCONTAINER_MOUNT_FDS: more than ",
+                                         codec::kMaxMountSources, " entries"));
     }
     int fd;
     const char* end;
@@ -63,9 +61,8 @@ StatusOr<std::vector<int>> ParseMountFds(const char* text) {
       fd = -1;
       end = p + 2;
     } else if (!ParseNonNegative(p, &end, &fd)) {
-      return InvalidArgumentError(StrCat(
-          "_LIBCONTAINER_MOUNT_FDS: offset ", p - text,
-          ": not an fd number or -1"));
+      return InvalidArgumentError(StrCat("_LIBCONTAINER_MOUNT_FDS: offset ",
+                                         p - text, ": not an fd number or -1"));
     }
     fds.push_back(fd);
     p = end;
@@ -74,13 +71,13 @@ StatusOr<std::vector<int>> ParseMountFds(const char* text) {
       continue;
     }
     if (*p == ']' && p[1] == '\0') return fds;
-    return InvalidArgumentError(StrCat(
-        "_LIBCONTAINER_MOUNT_FDS: offset ", p - text, ": expected ',' or ']'"));
+    return InvalidArgumentError(StrCat("_LIBCONTAINER_MOUNT_FDS: offset ",
+                                       p - text, ": expected ',' or ']'"));
   }
 }
 
 StatusOr<HookEnvironment> ParseHookEnvironment(const GetEnv& getenv,
-                                                     int linked_dialect) {
+                                               int linked_dialect) {
   HookEnvironment env;
   const char* runc_pipe = getenv("_LIBCONTAINER_INITPIPE");
   const char* native_pipe = getenv("NSBOOT_INITPIPE");
@@ -102,8 +99,8 @@ StatusOr<HookEnvironment> ParseHookEnvironment(const GetEnv& getenv,
     }
   }
   if (dialect != 11 && dialect != 12) {
-    return InvalidArgumentError(StrCat(
-        "nsboot_runc_dialect is ", dialect, ": a host must define 11 or 12"));
+    return InvalidArgumentError(StrCat("nsboot_runc_dialect is ", dialect,
+                                       ": a host must define 11 or 12"));
   }
   env.dialect = dialect == 11 ? codec::RuncDialect::kRunc11
                               : codec::RuncDialect::kRunc12;
@@ -135,8 +132,8 @@ StatusOr<HookEnvironment> ParseHookEnvironment(const GetEnv& getenv,
     // logrus: 0 panic, 1 fatal, 2 error, 3 warning, 4 info, 5 debug,
     // 6 trace; v1::LogLevel is the same order shifted by one.
     if (logrus > 6) {
-      return InvalidArgumentError(StrCat(
-          "_LIBCONTAINER_LOGLEVEL=", logrus, ": above 6 (trace)"));
+      return InvalidArgumentError(
+          StrCat("_LIBCONTAINER_LOGLEVEL=", logrus, ": above 6 (trace)"));
     }
     env.log_level = static_cast<v1::LogLevel>(logrus + 1);
   }

@@ -18,8 +18,8 @@
 #include <functional>
 #include <vector>
 
-#include "common/status.h"
 #include "codec/netlink.h"
+#include "common/status.h"
 #include "proto/nsboot/v1/plain.h"  // and the generated header
 
 namespace nsboot {
@@ -47,7 +47,7 @@ using GetEnv = std::function<const char*(const char* name)>;
 // Parses the environment. `linked_dialect` is nsboot_runc_dialect (11 or
 // 12). InvalidArgument names the variable and the reason.
 StatusOr<HookEnvironment> ParseHookEnvironment(const GetEnv& getenv,
-                                                     int linked_dialect);
+                                               int linked_dialect);
 
 // "[3,-1,5]" -> {3, -1, 5}. At most codec::kMaxMountSources entries.
 StatusOr<std::vector<int>> ParseMountFds(const char* text);

@@ -7,11 +7,11 @@
 #include <string>
 #include <vector>
 
-#include "common/status.h"
-#include "common/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "codec/frame.h"
+#include "common/status.h"
 #include "common/status_macros.h"
+#include "common/str_cat.h"
 #include "executor/runc_replies.h"
 
 namespace nsboot {
@@ -21,7 +21,7 @@ namespace {
 // Sends the first byte of `data` with `fds` as SCM_RIGHTS; returns the
 // number of bytes sent (1) or an error.
 StatusOr<size_t> SendWithFds(int sock, absl::string_view data,
-                                   absl::Span<const int> fds) {
+                             absl::Span<const int> fds) {
   std::vector<char> control(CMSG_SPACE(sizeof(int) * fds.size()), 0);
   char first = data[0];
   struct iovec iov = {&first, 1};
@@ -39,15 +39,15 @@ StatusOr<size_t> SendWithFds(int sock, absl::string_view data,
     ssize_t n = sendmsg(sock, &msg, MSG_NOSIGNAL);
     if (n == 1) return 1;
     if (n < 0 && errno == EINTR) continue;
-    return InternalError(StrCat(
-        "sending pidfds on the init pipe: ", strerror(n < 0 ? errno : EIO)));
+    return InternalError(StrCat("sending pidfds on the init pipe: ",
+                                strerror(n < 0 ? errno : EIO)));
   }
 }
 
 }  // namespace
 
 Status FrameReplySink::Send(const v1::plain::BootstrapReply& reply,
-                                  const executor::Attachments& attachments) {
+                            const executor::Attachments& attachments) {
   NSBOOT_ASSIGN_OR_RETURN(std::string frame, codec::EncodeReplyFrame(reply));
   absl::string_view rest = frame;
   if (!attachments.fds.empty()) {

@@ -17,7 +17,7 @@ class FrameReplySink : public executor::ReplySink {
   // `fd` is borrowed.
   explicit FrameReplySink(int fd) : fd_(fd) {}
   Status Send(const v1::plain::BootstrapReply& reply,
-                    const executor::Attachments& attachments) override;
+              const executor::Attachments& attachments) override;
 
  private:
   int fd_;

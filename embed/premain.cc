@@ -20,10 +20,10 @@
 #include <string>
 #include <utility>
 
-#include "common/status.h"
-#include "common/str_cat.h"
 #include "codec/decode_error.h"
 #include "codec/reader.h"
+#include "common/status.h"
+#include "common/str_cat.h"
 #include "embed/environment.h"
 #include "embed/frame_reply_sink.h"
 #include "embed/include/nsboot/nsboot.h"
@@ -45,8 +45,7 @@ namespace {
 // marker, since nothing can write it whoever made it.
 constexpr char kSealedMarker[] = "_NSBOOT_SEALED_EXE";
 
-v1::plain::BootstrapReply MakeError(v1::Step step,
-                                    const Status& status) {
+v1::plain::BootstrapReply MakeError(v1::Step step, const Status& status) {
   v1::plain::BootstrapReply reply;
   reply.kind = v1::plain::BootstrapReply::Kind::kError;
   v1::plain::Error& error = reply.error;
@@ -70,8 +69,8 @@ v1::plain::BootstrapReply MakeError(v1::Step step,
     sent = sink->Send(MakeError(step, status), none).ok();
   }
   if (!sent) {
-    std::string line = StrCat("FATAL: nsboot[", getpid(),
-                                     "]: ", status.message(), "\n");
+    std::string line =
+        StrCat("FATAL: nsboot[", getpid(), "]: ", status.message(), "\n");
     ssize_t ignored = write(STDERR_FILENO, line.data(), line.size());
     (void)ignored;
   }
@@ -108,9 +107,8 @@ Status EnsureSealed(char** argv) {
   SealMethod tried = SealMethod::kNone;
   // Overlayfs needs CAP_SYS_ADMIN; ReexecSealed falls back to a memfd.
   int err = ReexecSealed(argv, environ, /*allow_overlayfs=*/true, &tried);
-  return InternalError(StrCat(
-      "re-executing from a sealed copy of the binary (", SealMethodName(tried),
-      "): ", strerror(-err)));
+  return InternalError(StrCat("re-executing from a sealed copy of the binary (",
+                              SealMethodName(tried), "): ", strerror(-err)));
 }
 
 int RunHook(char** argv) {
@@ -141,8 +139,8 @@ int RunHook(char** argv) {
   // helpers). The final process still has them: CLOEXEC acts only on exec.
   if (fcntl(env.init_fd, F_SETFD, FD_CLOEXEC) != 0) {
     Fail(nullptr, v1::STEP_READ_REQUEST,
-         InvalidArgumentError(StrCat(
-             "init pipe fd ", env.init_fd, ": ", strerror(errno))));
+         InvalidArgumentError(
+             StrCat("init pipe fd ", env.init_fd, ": ", strerror(errno))));
   }
   if (env.log_fd >= 0) fcntl(env.log_fd, F_SETFD, FD_CLOEXEC);
 

@@ -10,7 +10,11 @@ foreign build can link with:  libnsboot.a $(cat libnsboot.linkopts) -lstdc++
 
 def _static_archive_impl(ctx):
     archives = []
-    linkopts = []
+    # Only the shared libraries the host ends up using are loaded at start-up
+    # (the archive lists protobuf's, which the hook never calls). Debian's
+    # gcc passes --as-needed by default, but not with -fsanitize, nor do
+    # other toolchains.
+    linkopts = ["-Wl,--as-needed"]
     for dep in ctx.attr.deps:
         for linker_input in dep[CcInfo].linking_context.linker_inputs.to_list():
             for lib in linker_input.libraries:

@@ -5,11 +5,11 @@
 #include <utility>
 #include <vector>
 
-#include "common/status.h"
-#include "common/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
+#include "common/status.h"
 #include "common/status_macros.h"
+#include "common/str_cat.h"
 
 namespace nsboot {
 namespace executor {
@@ -45,14 +45,13 @@ std::string QuoteBytes(absl::string_view bytes) {
 // Checks one id map and renders it as /proc/PID/{uid,gid}_map text and as
 // newuidmap/newgidmap arguments.
 Status RenderMap(absl::string_view field,
-                       const std::vector<v1::plain::IdMapping>& mappings,
-                       std::string* text,
-                       std::vector<std::string>* helper_args,
-                       bool* maps_zero) {
+                 const std::vector<v1::plain::IdMapping>& mappings,
+                 std::string* text, std::vector<std::string>* helper_args,
+                 bool* maps_zero) {
   if (mappings.size() > size_t{kMaxMapLines}) {
-    return Invalid(field, StrCat(mappings.size(),
-                                       " lines, the kernel takes at most ",
-                                       kMaxMapLines));
+    return Invalid(field,
+                   StrCat(mappings.size(), " lines, the kernel takes at most ",
+                          kMaxMapLines));
   }
   *maps_zero = false;
   for (size_t i = 0; i < mappings.size(); ++i) {
@@ -75,11 +74,11 @@ Status RenderMap(absl::string_view field,
 }
 
 Status CheckHelper(absl::string_view field, absl::string_view helper,
-                         size_t mappings, absl::string_view mappings_field) {
+                   size_t mappings, absl::string_view mappings_field) {
   if (helper.empty()) return OkStatus();
   if (mappings == 0) {
     return Invalid(field, StrCat("set, but ", mappings_field,
-                                       " is empty: there is no map to write"));
+                                 " is empty: there is no map to write"));
   }
   if (helper.front() != '/') return Invalid(field, "not an absolute path");
   if (FindChar(helper, '\0') != absl::string_view::npos) {
@@ -107,18 +106,17 @@ struct Facts {
 };
 
 Status CheckNamespaces(const v1::plain::BootstrapRequest& request,
-                             const PlanOptions& options, Facts* facts) {
+                       const PlanOptions& options, Facts* facts) {
   for (size_t i = 0; i < request.create_namespaces.size(); ++i) {
     const std::string field = StrCat("create_namespaces[", i, "]");
     const v1::Namespace type = request.create_namespaces[i];
     if (!ValidNamespace(type)) {
-      return Invalid(field, StrCat("unknown namespace ",
-                                         static_cast<int>(type)));
+      return Invalid(field,
+                     StrCat("unknown namespace ", static_cast<int>(type)));
     }
     const uint32_t flag = NamespaceCloneFlag(type);
     if (facts->create_flags & flag) {
-      return Invalid(field, StrCat(NamespaceName(type),
-                                         " is listed twice"));
+      return Invalid(field, StrCat(NamespaceName(type), " is listed twice"));
     }
     if (type == v1::NAMESPACE_TIME && options.protocol == ReplyProtocol::kRunc11) {
       return Invalid(field, "runc 1.1 has no time namespace");
@@ -137,12 +135,11 @@ Status CheckNamespaces(const v1::plain::BootstrapRequest& request,
     }
     const uint32_t flag = NamespaceCloneFlag(type);
     if (joined & flag) {
-      return Invalid(field, StrCat(NamespaceName(type),
-                                         " is joined twice"));
+      return Invalid(field, StrCat(NamespaceName(type), " is joined twice"));
     }
     if (facts->create_flags & flag) {
       return Invalid(field, StrCat("creating and joining the same type (",
-                                         NamespaceName(type), ")"));
+                                   NamespaceName(type), ")"));
     }
     if (type == v1::NAMESPACE_TIME && options.protocol == ReplyProtocol::kRunc11) {
       return Invalid(field, "runc 1.1 has no time namespace");
@@ -200,8 +197,8 @@ Status CheckNamespaces(const v1::plain::BootstrapRequest& request,
         return Invalid(field, "no path, pid or pidfd");
     }
     if (target == nullptr) {
-      return Invalid(field, StrCat("unknown target kind ",
-                                         static_cast<int>(join.target)));
+      return Invalid(
+          field, StrCat("unknown target kind ", static_cast<int>(join.target)));
     }
     target->types.push_back(type);
     target->clone_flags |= flag;
@@ -217,7 +214,7 @@ Status CheckNamespaces(const v1::plain::BootstrapRequest& request,
 }
 
 Status CheckUser(const v1::plain::BootstrapRequest& request,
-                       const PlanOptions& options, Facts* facts) {
+                 const PlanOptions& options, Facts* facts) {
   const bool create_user = facts->create_flags & kCloneNewUser;
   const char* why_not =
       facts->user_target >= 0
@@ -256,9 +253,8 @@ Status CheckUser(const v1::plain::BootstrapRequest& request,
       facts->deny_setgroups = true;
       break;
     default:
-      return Invalid("setgroups",
-                     StrCat("unknown policy ",
-                                  static_cast<int>(request.setgroups)));
+      return Invalid("setgroups", StrCat("unknown policy ",
+                                         static_cast<int>(request.setgroups)));
   }
   if (create_user && options.protocol != ReplyProtocol::kNative) {
     // runc's stage 2 always does setuid(0) and setgid(0); runc's config
@@ -278,7 +274,7 @@ Status CheckUser(const v1::plain::BootstrapRequest& request,
 }
 
 Status CheckTime(const v1::plain::BootstrapRequest& request,
-                       const PlanOptions& options, Facts* facts) {
+                 const PlanOptions& options, Facts* facts) {
   if (request.time_offsets.empty()) return OkStatus();
   if (options.protocol == ReplyProtocol::kRunc11) {
     return Invalid("time_offsets",
@@ -307,9 +303,9 @@ Status CheckTime(const v1::plain::BootstrapRequest& request,
         clock = "boottime";
         break;
       default:
-        return Invalid(field + ".clock",
-                       StrCat("unknown clock ",
-                                    static_cast<int>(offset.clock)));
+        return Invalid(
+            field + ".clock",
+            StrCat("unknown clock ", static_cast<int>(offset.clock)));
     }
     if (seen[offset.clock]) {
       return Invalid(field + ".clock", StrCat(clock, " is set twice"));
@@ -319,13 +315,13 @@ Status CheckTime(const v1::plain::BootstrapRequest& request,
       return Invalid(field + ".nanoseconds", "not in [0, 999999999]");
     }
     StrAppend(&facts->time_offsets, clock, " ", offset.seconds, " ",
-                    offset.nanoseconds, "\n");
+              offset.nanoseconds, "\n");
   }
   return OkStatus();
 }
 
 Status CheckMountSources(const v1::plain::BootstrapRequest& request,
-                               const PlanOptions& options, Facts* facts) {
+                         const PlanOptions& options, Facts* facts) {
   if (request.mount_sources.empty()) {
     if (!options.mount_source_fds.empty()) {
       return Invalid("PlanOptions.mount_source_fds",
@@ -341,9 +337,9 @@ Status CheckMountSources(const v1::plain::BootstrapRequest& request,
   if (options.mount_source_fds.size() != request.mount_sources.size()) {
     return Invalid("mount_sources",
                    StrCat(request.mount_sources.size(),
-                                " entries, but PlanOptions.mount_source_fds "
-                                "(_LIBCONTAINER_MOUNT_FDS) has ",
-                                options.mount_source_fds.size()));
+                          " entries, but PlanOptions.mount_source_fds "
+                          "(_LIBCONTAINER_MOUNT_FDS) has ",
+                          options.mount_source_fds.size()));
   }
   for (size_t i = 0; i < request.mount_sources.size(); ++i) {
     const std::string field = StrCat("mount_sources[", i, "]");
@@ -351,8 +347,8 @@ Status CheckMountSources(const v1::plain::BootstrapRequest& request,
     const int fd = options.mount_source_fds[i];
     if (source.empty()) {
       if (fd != -1) {
-        return Invalid(field, StrCat("empty, but mount_source_fds[", i,
-                                           "] is ", fd, ", not -1"));
+        return Invalid(field, StrCat("empty, but mount_source_fds[", i, "] is ",
+                                     fd, ", not -1"));
       }
       continue;
     }
@@ -360,13 +356,13 @@ Status CheckMountSources(const v1::plain::BootstrapRequest& request,
       return Invalid(field, "contains a NUL byte");
     }
     if (fd < 0) {
-      return Invalid(field, StrCat("set, but mount_source_fds[", i,
-                                         "] is ", fd));
+      return Invalid(field,
+                     StrCat("set, but mount_source_fds[", i, "] is ", fd));
     }
     for (size_t j = 0; j < i; ++j) {
       if (options.mount_source_fds[j] == fd) {
-        return Invalid(field, StrCat("mount_source_fds[", i,
-                                           "] repeats fd ", fd));
+        return Invalid(field,
+                       StrCat("mount_source_fds[", i, "] repeats fd ", fd));
       }
     }
     facts->mount_sources = true;
@@ -379,8 +375,8 @@ Status CheckMountSources(const v1::plain::BootstrapRequest& request,
 }
 
 Status CheckOptions(const v1::plain::BootstrapRequest& request,
-                          const PlanOptions& options, Facts* facts,
-                          v1::LogLevel* log_level) {
+                    const PlanOptions& options, Facts* facts,
+                    v1::LogLevel* log_level) {
   const v1::plain::Options& o = request.options_or_default();
   if (o.seal_exe && !options.exe_sealed) {
     return FailedPreconditionError(
@@ -411,16 +407,16 @@ Status CheckOptions(const v1::plain::BootstrapRequest& request,
   }
   if (request.oom_score_adj.has_value() &&
       (*request.oom_score_adj < -1000 || *request.oom_score_adj > 1000)) {
-    return Invalid("oom_score_adj", StrCat(*request.oom_score_adj,
-                                                 " is not in [-1000, 1000]"));
+    return Invalid("oom_score_adj",
+                   StrCat(*request.oom_score_adj, " is not in [-1000, 1000]"));
   }
   for (size_t i = 0; i < options.process_names.size(); ++i) {
     const std::string& name = options.process_names[i];
     if (name.empty() || name.size() > kMaxProcessName ||
         name.find('\0') != std::string::npos) {
-      return Invalid(StrCat("PlanOptions.process_names[", i, "]"),
-                     StrCat("must be 1 to ", kMaxProcessName,
-                                  " bytes without NUL"));
+      return Invalid(
+          StrCat("PlanOptions.process_names[", i, "]"),
+          StrCat("must be 1 to ", kMaxProcessName, " bytes without NUL"));
     }
   }
   return OkStatus();
@@ -557,7 +553,7 @@ void MakeTwoProcessStages(const v1::plain::BootstrapRequest& request,
 }  // namespace
 
 StatusOr<Plan> MakePlan(const v1::plain::BootstrapRequest& request,
-                              const PlanOptions& options) {
+                        const PlanOptions& options) {
   Plan plan;
   const uint32_t version =
       request.schema_version == 0 ? 1 : request.schema_version;
@@ -566,8 +562,7 @@ StatusOr<Plan> MakePlan(const v1::plain::BootstrapRequest& request,
   if (!supported) {
     return Invalid("schema_version",
                    StrCat(version, " is not supported (supported: ",
-                                StrJoin(kSupportedSchemaVersions, ", "),
-                                ")"));
+                          StrJoin(kSupportedSchemaVersions, ", "), ")"));
   }
   plan.schema_version = version;
   plan.protocol = options.protocol;
@@ -935,8 +930,7 @@ std::string TargetText(const JoinTarget& target) {
     case JoinTarget::Kind::kPath:
       return StrCat(what, " from path ", QuoteBytes(target.path));
     case JoinTarget::Kind::kPid:
-      return StrCat(what, " of pid ", target.pid,
-                          " (pidfd_open, one setns)");
+      return StrCat(what, " of pid ", target.pid, " (pidfd_open, one setns)");
     case JoinTarget::Kind::kPidfd:
       return StrCat(what, " of pidfd ", target.fd, " (one setns)");
   }
@@ -975,21 +969,19 @@ std::string StepText(const Plan& plan, const PlanStep& step) {
       break;
     case StepKind::kReplyReady:
       StrAppend(&out, plan.protocol == ReplyProtocol::kRunc11
-                                ? " (NUL byte on the init pipe)"
-                                : " (Ready, schema versions 1)");
+                          ? " (NUL byte on the init pipe)"
+                          : " (Ready, schema versions 1)");
       break;
     case StepKind::kWriteOomScoreAdj:
-      StrAppend(&out, " /proc/self/oom_score_adj ",
-                      QuoteBytes(step.text));
+      StrAppend(&out, " /proc/self/oom_score_adj ", QuoteBytes(step.text));
       break;
     case StepKind::kCloneChild:
       StrAppend(&out, " stage 1 (clone3 CLONE_PARENT|CLONE_PIDFD)");
       break;
     case StepKind::kCloneFinal:
       StrAppend(&out, " stage 2 (clone3 CLONE_PARENT|CLONE_PIDFD",
-                      step.value == 0 ? "" : "; new ",
-                      step.value == 0 ? "" : CloneFlagsNames(step.value),
-                      ")");
+                step.value == 0 ? "" : "; new ",
+                step.value == 0 ? "" : CloneFlagsNames(step.value), ")");
       break;
     case StepKind::kAwait:
     case StepKind::kAck:
@@ -998,39 +990,37 @@ std::string StepText(const Plan& plan, const PlanStep& step) {
       break;
     case StepKind::kWriteSetgroups:
       StrAppend(&out, " /proc/", Outside(plan), "/setgroups ",
-                      QuoteBytes(step.text));
+                QuoteBytes(step.text));
       break;
     case StepKind::kWriteUidMap:
     case StepKind::kWriteGidMap:
-      StrAppend(
-          &out, " /proc/", Outside(plan), "/",
-          step.kind == StepKind::kWriteUidMap ? "uid_map " : "gid_map ",
-          QuoteBytes(step.text));
+      StrAppend(&out, " /proc/", Outside(plan), "/",
+                step.kind == StepKind::kWriteUidMap ? "uid_map " : "gid_map ",
+                QuoteBytes(step.text));
       if (step.helper.empty()) {
         StrAppend(&out, "; no helper");
       } else {
-        StrAppend(&out, "; on EPERM: ", QuoteBytes(step.helper),
-                        " ", Outside(plan), " ",
-                        StrJoin(step.helper_args, " "));
+        StrAppend(&out, "; on EPERM: ", QuoteBytes(step.helper), " ",
+                  Outside(plan), " ", StrJoin(step.helper_args, " "));
       }
       break;
     case StepKind::kWriteTimeOffsets:
       StrAppend(&out, " /proc/", Outside(plan), "/timens_offsets ",
-                      QuoteBytes(step.text));
+                QuoteBytes(step.text));
       break;
     case StepKind::kSendMountSources:
     case StepKind::kReceiveMountSources:
       for (size_t i = 0; i < plan.mount_sources.size(); ++i) {
         if (plan.mount_sources[i].empty()) continue;
         StrAppend(&out, " ", QuoteBytes(plan.mount_sources[i]), "->fd",
-                        plan.mount_source_fds[i]);
+                  plan.mount_source_fds[i]);
       }
       break;
     case StepKind::kReplyPids:
       switch (plan.protocol) {
         case ReplyProtocol::kNative:
-          StrAppend(&out, plan.reply_pidfds ? " (Pids with pidfds)"
-                                                  : " (Pids)");
+          StrAppend(&out,
+                    plan.reply_pidfds ? " (Pids with pidfds)" : " (Pids)");
           break;
         default:
           StrAppend(&out, " (PID JSON line on the init pipe)");
@@ -1041,16 +1031,16 @@ std::string StepText(const Plan& plan, const PlanStep& step) {
       break;
     case StepKind::kAwaitInit:
       StrAppend(&out, plan.finish == FinishMode::kExec
-                                ? " (exec succeeded: EOF after init-finish)"
-                                : " (init-finish)");
+                          ? " (exec succeeded: EOF after init-finish)"
+                          : " (init-finish)");
       break;
     case StepKind::kParentDone:
       StrAppend(&out, " (Run returns; the caller exits 0)");
       break;
     case StepKind::kOpenNamespaces:
       StrAppend(&out, " (all ", plan.join_targets.size(),
-                      plan.join_targets.size() == 1 ? " target" : " targets",
-                      " before any setns, O_CLOEXEC)");
+                plan.join_targets.size() == 1 ? " target" : " targets",
+                " before any setns, O_CLOEXEC)");
       break;
     case StepKind::kJoin: {
       const JoinTarget& target = plan.join_targets[step.value];
@@ -1095,22 +1085,20 @@ std::string StepText(const Plan& plan, const PlanStep& step) {
 std::string FormatPlan(const Plan& plan) {
   std::string out;
   StrAppend(&out, "plan: schema v", plan.schema_version, ", protocol ",
-                  ReplyProtocolName(plan.protocol), ", finish ",
-                  plan.finish == FinishMode::kExec ? "exec" : "return",
-                  ", log level ", LogLevelName(plan.log_level), "\n");
+            ReplyProtocolName(plan.protocol), ", finish ",
+            plan.finish == FinishMode::kExec ? "exec" : "return",
+            ", log level ", LogLevelName(plan.log_level), "\n");
   StrAppend(&out, "create: ", CloneFlagsNames(plan.create_flags), "\n");
   if (plan.join_targets.empty()) {
     StrAppend(&out, "join: none\n");
   } else {
     StrAppend(&out, "join:\n");
     for (size_t i = 0; i < plan.join_targets.size(); ++i) {
-      StrAppend(&out, "  [", i, "] ", TargetText(plan.join_targets[i]),
-                      "\n");
+      StrAppend(&out, "  [", i, "] ", TargetText(plan.join_targets[i]), "\n");
     }
   }
   if (plan.processes == 2) {
-    StrAppend(&out, "processes: 2; no stage 1: ", plan.init_reason,
-                    "\n");
+    StrAppend(&out, "processes: 2; no stage 1: ", plan.init_reason, "\n");
   } else {
     StrAppend(&out, "processes: 3; stage 2: ", plan.init_reason, "\n");
   }
@@ -1131,11 +1119,11 @@ std::string FormatPlan(const Plan& plan) {
                    "outside, replies";
     }
     StrAppend(&out, "stage ", StageNumber(stage.stage), " ",
-                    absl::StripPrefix(StageName(stage.stage), "STAGE_"), " ",
-                    QuoteBytes(stage.name), ": ", role, "\n");
+              absl::StripPrefix(StageName(stage.stage), "STAGE_"), " ",
+              QuoteBytes(stage.name), ": ", role, "\n");
     for (size_t i = 0; i < stage.steps.size(); ++i) {
       StrAppend(&out, i + 1 < 10 ? "   " : "  ", i + 1, ". ",
-                      StepText(plan, stage.steps[i]), "\n");
+                StepText(plan, stage.steps[i]), "\n");
     }
   }
   return out;

@@ -233,12 +233,12 @@ inline constexpr uint32_t kSupportedSchemaVersions[] = {1};
 // InvalidArgument names the offending field, e.g. "uid_mappings: ...";
 // Unimplemented for features this executor does not provide.
 StatusOr<Plan> MakePlan(const v1::plain::BootstrapRequest& request,
-                              const PlanOptions& options);
+                        const PlanOptions& options);
 // The same for a generated message: v1::ToPlain, then the above. Defined in
 // plan_proto.cc (//executor:plan_proto), so that a static link referring only
 // to the overload above takes no protobuf code from the archives.
 StatusOr<Plan> MakePlan(const v1::BootstrapRequest& request,
-                              const PlanOptions& options);
+                        const PlanOptions& options);
 
 // Stable, human-readable text of a plan. One line per step; no pointers,
 // pids or anything else that depends on the run.

@@ -9,7 +9,7 @@ namespace nsboot {
 namespace executor {
 
 StatusOr<Plan> MakePlan(const v1::BootstrapRequest& request,
-                              const PlanOptions& options) {
+                        const PlanOptions& options) {
   return MakePlan(v1::ToPlain(request), options);
 }
 

@@ -17,8 +17,8 @@
 
 #include <cstdint>
 
-#include "common/status.h"
 #include "absl/types/span.h"
+#include "common/status.h"
 #include "proto/nsboot/v1/plain.h"
 
 namespace nsboot {
@@ -38,7 +38,7 @@ class ReplySink {
  public:
   virtual ~ReplySink() = default;
   virtual Status Send(const v1::plain::BootstrapReply& reply,
-                            const Attachments& attachments) = 0;
+                      const Attachments& attachments) = 0;
 };
 
 }  // namespace executor

@@ -16,10 +16,10 @@
 #include <string>
 #include <vector>
 
-#include "common/status.h"
-#include "common/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "common/status.h"
 #include "common/status_macros.h"
+#include "common/str_cat.h"
 #include "executor/plan.h"
 #include "executor/reply_sink.h"
 #include "executor/sync.h"
@@ -482,7 +482,7 @@ void Log(Ctx& ctx, v1::LogLevel level, const std::string& text) {
 
 // Kills the stages stage 0 knows, sends the one Error, closes everything.
 Status ParentFail(Ctx& ctx, v1::Stage stage, v1::Step step, int err,
-                        int32_t pid, absl::string_view what) {
+                  int32_t pid, absl::string_view what) {
   if (ctx.init_pidfd >= 0) sys::PidfdSendSignal(ctx.init_pidfd, SIGKILL);
   if (ctx.child_pidfd >= 0) sys::PidfdSendSignal(ctx.child_pidfd, SIGKILL);
   std::string message(what);
@@ -506,13 +506,12 @@ Status ParentFail(Ctx& ctx, v1::Stage stage, v1::Step step, int err,
     ctx.sink->Send(reply, attachments).IgnoreError();
   }
   CloseAll(ctx);
-  return Status(
-      code, StrCat(StageName(stage), " ", StepName(step), ": ",
-                         message));
+  return Status(code,
+                StrCat(StageName(stage), " ", StepName(step), ": ", message));
 }
 
 Status ParentFailHere(Ctx& ctx, const PlanStep& step, int err,
-                            absl::string_view what) {
+                      absl::string_view what) {
   return ParentFail(ctx, v1::STAGE_PARENT, step.error_step, err, RawGetpid(),
                     what);
 }
@@ -523,15 +522,15 @@ const char* PeerName(v1::Stage stage) {
 
 // Receives the next message from stage 1 or 2 and checks it is `type`
 // (and `sync_point` when >= 0). A kError from the peer becomes the Error.
-Status ParentAwait(Ctx& ctx, v1::Stage peer, const PlanStep& step,
-                         Type type, int sync_point, Message* m, int* fd) {
+Status ParentAwait(Ctx& ctx, v1::Stage peer, const PlanStep& step, Type type,
+                   int sync_point, Message* m, int* fd) {
   const int sock = peer == v1::STAGE_CHILD ? ctx.child_sock[0]
                                            : ctx.init_sock[0];
   const int rc = sync::Receive(sock, m, fd);
   if (rc == 0) {
-    return ParentFail(ctx, peer, step.error_step, 0, 0,
-                      StrCat(PeerName(peer), " exited before ",
-                                   SyncPointName(step.sync)));
+    return ParentFail(
+        ctx, peer, step.error_step, 0, 0,
+        StrCat(PeerName(peer), " exited before ", SyncPointName(step.sync)));
   }
   if (rc < 0) {
     return ParentFail(ctx, peer, step.error_step, -rc, 0,
@@ -544,15 +543,14 @@ Status ParentAwait(Ctx& ctx, v1::Stage peer, const PlanStep& step,
   if (m->type != type || (sync_point >= 0 && m->sync_point != sync_point)) {
     if (fd != nullptr) sys::CloseFd(fd);
     return ParentFail(ctx, peer, v1::STEP_SYNC, EPROTO, 0,
-                      StrCat("unexpected message ",
-                                   static_cast<int>(m->type), " from ",
-                                   PeerName(peer)));
+                      StrCat("unexpected message ", static_cast<int>(m->type),
+                             " from ", PeerName(peer)));
   }
   return OkStatus();
 }
 
-Status ParentSend(Ctx& ctx, v1::Stage peer, const PlanStep& step,
-                        Type type, int sync_point, int fd = -1) {
+Status ParentSend(Ctx& ctx, v1::Stage peer, const PlanStep& step, Type type,
+                  int sync_point, int fd = -1) {
   const int sock = peer == v1::STAGE_CHILD ? ctx.child_sock[0]
                                            : ctx.init_sock[0];
   Message m;
@@ -560,9 +558,8 @@ Status ParentSend(Ctx& ctx, v1::Stage peer, const PlanStep& step,
   m.sync_point = sync_point;
   const int rc = sync::Send(sock, m, fd);
   if (rc < 0) {
-    return ParentFail(ctx, peer, step.error_step, -rc,
-                      0, StrCat("sending to ", PeerName(peer),
-                                      " (did it die?)"));
+    return ParentFail(ctx, peer, step.error_step, -rc, 0,
+                      StrCat("sending to ", PeerName(peer), " (did it die?)"));
   }
   return OkStatus();
 }
@@ -582,8 +579,7 @@ pid_t OutsidePid(const Ctx& ctx) {
 int OpenProc(const Ctx& ctx, pid_t pid, const char* name, int flags) {
   int fd;
   if (ctx.proc_fd >= 0) {
-    fd = openat(ctx.proc_fd, StrCat(pid, "/", name).c_str(),
-                flags | O_CLOEXEC);
+    fd = openat(ctx.proc_fd, StrCat(pid, "/", name).c_str(), flags | O_CLOEXEC);
   } else {
     fd = open(ProcFile(pid, name).c_str(), flags | O_CLOEXEC);
   }
@@ -655,12 +651,10 @@ Status RunHelper(const PlanStep& step, pid_t target) {
   }
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return OkStatus();
   const std::string how =
-      WIFEXITED(status)
-          ? StrCat("exited with status ", WEXITSTATUS(status))
-          : StrCat("was killed by signal ", WTERMSIG(status));
-  return PermissionDeniedError(
-      StrCat(step.helper, " ", how,
-                   output.empty() ? "" : StrCat(": ", output)));
+      WIFEXITED(status) ? StrCat("exited with status ", WEXITSTATUS(status))
+                        : StrCat("was killed by signal ", WTERMSIG(status));
+  return PermissionDeniedError(StrCat(
+      step.helper, " ", how, output.empty() ? "" : StrCat(": ", output)));
 }
 
 Status WriteMap(Ctx& ctx, const PlanStep& step) {
@@ -680,7 +674,7 @@ Status WriteMap(Ctx& ctx, const PlanStep& step) {
     return ParentFailHere(
         ctx, step, EPERM,
         StrCat("writing ", path, " (no ",
-                     uid ? "uidmap_helper" : "gidmap_helper", " to fall back to)"));
+               uid ? "uidmap_helper" : "gidmap_helper", " to fall back to)"));
   }
   Log(ctx, v1::LOG_LEVEL_DEBUG,
       StrCat("writing ", path, ": EPERM; running ", step.helper));
@@ -688,8 +682,7 @@ Status WriteMap(Ctx& ctx, const PlanStep& step) {
   if (!helper.ok()) {
     return ParentFailHere(
         ctx, step, EPERM,
-        StrCat("writing ", path, " directly failed, and ",
-                     helper.message()));
+        StrCat("writing ", path, " directly failed, and ", helper.message()));
   }
   return OkStatus();
 }
@@ -761,8 +754,8 @@ Status ReplyPids(Ctx& ctx, const PlanStep& step) {
     const std::string name = StrCat("ns/", NamespaceName(type));
     const int rc =
         ctx.proc_fd >= 0
-            ? fstatat(ctx.proc_fd,
-                      StrCat(ctx.init_pid, "/", name).c_str(), &st, 0)
+            ? fstatat(ctx.proc_fd, StrCat(ctx.init_pid, "/", name).c_str(), &st,
+                      0)
             : stat(ProcFile(ctx.init_pid, name.c_str()).c_str(), &st);
     if (rc != 0) continue;  // best effort
     v1::plain::NamespaceId id;
@@ -871,8 +864,7 @@ StatusOr<RunOutcome> RunParent(Ctx& ctx) {
         ctx.child_pidfd = pidfd;
         sys::CloseFd(&ctx.child_sock[1]);
         sys::CloseFd(&ctx.init_sock[1]);
-        Log(ctx, v1::LOG_LEVEL_DEBUG,
-            StrCat("stage 1 (CHILD) is pid ", pid));
+        Log(ctx, v1::LOG_LEVEL_DEBUG, StrCat("stage 1 (CHILD) is pid ", pid));
         break;
       }
       case StepKind::kOpenNamespaces:
@@ -888,7 +880,7 @@ StatusOr<RunOutcome> RunParent(Ctx& ctx) {
           return ParentFailHere(
               ctx, step, -rc,
               StrCat("setns to ",
-                           TargetDescription(target, what, sizeof(what))));
+                     TargetDescription(target, what, sizeof(what))));
         }
         break;
       }
@@ -912,15 +904,13 @@ StatusOr<RunOutcome> RunParent(Ctx& ctx) {
         if (pid < 0) {
           return ParentFailHere(
               ctx, step, -pid,
-              StrCat("clone3 of stage 2",
-                           step.value == 0 ? "" : " into new ",
-                           step.value == 0 ? "" : CloneFlagsNames(step.value)));
+              StrCat("clone3 of stage 2", step.value == 0 ? "" : " into new ",
+                     step.value == 0 ? "" : CloneFlagsNames(step.value)));
         }
         ctx.init_pid = pid;
         ctx.init_pidfd = pidfd;
         sys::CloseFd(&ctx.init_sock[1]);
-        Log(ctx, v1::LOG_LEVEL_DEBUG,
-            StrCat("stage 2 (INIT) is pid ", pid));
+        Log(ctx, v1::LOG_LEVEL_DEBUG, StrCat("stage 2 (INIT) is pid ", pid));
         break;
       }
       case StepKind::kAwait: {
@@ -1013,7 +1003,7 @@ StatusOr<RunOutcome> RunParent(Ctx& ctx) {
       default:
         return ParentFailHere(ctx, step, 0,
                               StrCat("step ", StepKindName(step.kind),
-                                           " is not valid in stage 0"));
+                                     " is not valid in stage 0"));
     }
   }
   return ParentFail(ctx, v1::STAGE_PARENT, v1::STEP_PLAN, 0, RawGetpid(),
@@ -1023,7 +1013,7 @@ StatusOr<RunOutcome> RunParent(Ctx& ctx) {
 }  // namespace
 
 StatusOr<RunOutcome> Run(const Plan& plan, const RunOptions& options,
-                               ReplySink& sink) {
+                         ReplySink& sink) {
   Ctx ctx;
   ctx.plan = &plan;
   ctx.sink = &sink;

@@ -3,8 +3,8 @@
 //   NSBOOT_ASSIGN_OR_RETURN(Plan plan, MakePlan(request, plan_options));
 //   RuncReplySink sink(init_fd, log_fd);          // or embed::FrameReplySink
 //   StatusOr<RunOutcome> outcome = Run(plan, RunOptions(), sink);
-//   if (!outcome.ok()) _exit(1);                  // stage 0; error already sent
-//   if (*outcome == RunOutcome::kParentDone) _exit(0);
+//   if (!outcome.ok()) _exit(1);                  // stage 0; error already
+//   sent if (*outcome == RunOutcome::kParentDone) _exit(0);
 //   // RunOutcome::kFinalProcess: main() continues inside the namespaces.
 //
 // The calling process becomes stage 0 (PARENT); stages 1 and 2 are created
@@ -37,8 +37,8 @@
 #include <string>
 #include <vector>
 
-#include "common/status.h"
 #include "absl/types/optional.h"
+#include "common/status.h"
 #include "executor/plan.h"
 #include "executor/reply_sink.h"
 
@@ -62,7 +62,7 @@ enum class RunOutcome {
 };
 
 StatusOr<RunOutcome> Run(const Plan& plan, const RunOptions& options,
-                               ReplySink& sink);
+                         ReplySink& sink);
 
 }  // namespace executor
 }  // namespace nsboot

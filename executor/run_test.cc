@@ -16,6 +16,8 @@
 // write on a report pipe, reaps every child until ECHILD (orphans come to H
 // as the subreaper), and sends everything to T. Targets of joins are
 // children of T, so they never disturb H's accounting.
+#include "executor/run.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -52,7 +54,6 @@
 #include "absl/strings/string_view.h"
 #include "common/status_matchers.h"
 #include "executor/plan.h"
-#include "executor/run.h"
 #include "executor/runc_replies.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
@@ -316,7 +317,7 @@ class TestNativeSink : public ReplySink {
         await_hangup_after_ready_(await_hangup_after_ready) {}
 
   Status Send(const v1::plain::BootstrapReply& plain,
-                    const Attachments& attachments) override {
+              const Attachments& attachments) override {
     const v1::BootstrapReply reply = v1::ToProto(plain);
     std::string bytes = reply.SerializeAsString();
     struct iovec iov = {&bytes[0], bytes.size()};

@@ -9,9 +9,9 @@
 
 #include <string>
 
+#include "absl/strings/string_view.h"
 #include "common/status.h"
 #include "common/str_cat.h"
-#include "absl/strings/string_view.h"
 
 namespace nsboot {
 namespace executor {
@@ -67,13 +67,13 @@ const char* RuncStageName(v1::Stage stage) {
 std::string RuncLogLine(v1::LogLevel level, v1::Stage stage, int32_t pid,
                         absl::string_view text) {
   return StrCat("{\"level\":\"", RuncLevelName(level), "\", \"msg\": \"",
-                      RuncStageName(stage), "[", pid, "]: ", RuncEscape(text),
-                      "\"}\n");
+                RuncStageName(stage), "[", pid, "]: ", RuncEscape(text),
+                "\"}\n");
 }
 
 std::string RuncPidsLine(int32_t stage1_pid, int32_t stage2_pid) {
-  return StrCat("{\"stage1_pid\":", stage1_pid, ",\"stage2_pid\":",
-                      stage2_pid, "}\n");
+  return StrCat("{\"stage1_pid\":", stage1_pid, ",\"stage2_pid\":", stage2_pid,
+                "}\n");
 }
 
 Status WriteAllNoSigpipe(int fd, absl::string_view data) {
@@ -115,7 +115,7 @@ Status WriteAllNoSigpipe(int fd, absl::string_view data) {
 }
 
 Status RuncReplySink::Send(const v1::plain::BootstrapReply& reply,
-                                 const Attachments& attachments) {
+                           const Attachments& attachments) {
   using Kind = v1::plain::BootstrapReply::Kind;
   switch (reply.kind) {
     case Kind::kReady:
@@ -133,13 +133,12 @@ Status RuncReplySink::Send(const v1::plain::BootstrapReply& reply,
       const v1::plain::Error& error = reply.error;
       if (log_fd_ < 0) {
         return WriteAllNoSigpipe(
-            STDERR_FILENO,
-            StrCat("FATAL: ", RuncStageName(error.stage), "[",
-                         attachments.pid, "]: ", error.message, "\n"));
+            STDERR_FILENO, StrCat("FATAL: ", RuncStageName(error.stage), "[",
+                                  attachments.pid, "]: ", error.message, "\n"));
       }
-      return WriteAllNoSigpipe(
-          log_fd_, RuncLogLine(v1::LOG_LEVEL_FATAL, error.stage,
-                               attachments.pid, error.message));
+      return WriteAllNoSigpipe(log_fd_,
+                               RuncLogLine(v1::LOG_LEVEL_FATAL, error.stage,
+                                           attachments.pid, error.message));
     }
     case Kind::kNone:
       break;

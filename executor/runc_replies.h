@@ -14,8 +14,8 @@
 #include <cstdint>
 #include <string>
 
-#include "common/status.h"
 #include "absl/strings/string_view.h"
+#include "common/status.h"
 #include "executor/reply_sink.h"
 #include "proto/nsboot/v1/plain.h"
 
@@ -51,7 +51,7 @@ class RuncReplySink : public ReplySink {
   RuncReplySink(int init_fd, int log_fd) : init_fd_(init_fd), log_fd_(log_fd) {}
 
   Status Send(const v1::plain::BootstrapReply& reply,
-                    const Attachments& attachments) override;
+              const Attachments& attachments) override;
 
  private:
   int init_fd_;

@@ -7,11 +7,11 @@
 #include <string>
 #include <vector>
 
-#include "common/status.h"
 #include "absl/strings/string_view.h"
 #include "codec/frame.h"
 #include "codec/netlink.h"
 #include "codec/reader.h"
+#include "common/status.h"
 #include "executor/plan.h"
 #include "fuzz/mutator.h"
 #include "fuzz/properties.h"
@@ -87,8 +87,8 @@ StatusOr<std::string> EncodeNetlinkFlipsLastByte(
   return bytes;
 }
 
-StatusOr<v1::BootstrapRequest> DecodeNetlinkDropsOom(
-    absl::string_view message, RuncDialect dialect) {
+StatusOr<v1::BootstrapRequest> DecodeNetlinkDropsOom(absl::string_view message,
+                                                     RuncDialect dialect) {
   auto request = codec::DecodeNetlink(message, dialect);
   if (request.ok()) request->clear_oom_score_adj();
   return request;
@@ -147,8 +147,8 @@ executor::PlanStep Step(executor::StepKind kind, int64_t value = 0) {
   return step;
 }
 
-StatusOr<executor::Plan> PlanUnsharesNet(
-    const v1::BootstrapRequest& request, const executor::PlanOptions& options) {
+StatusOr<executor::Plan> PlanUnsharesNet(const v1::BootstrapRequest& request,
+                                         const executor::PlanOptions& options) {
   auto plan = executor::MakePlan(request, options);
   if (plan.ok() && !(plan->create_flags & 0x40000000)) {
     auto& steps = plan->stages[1].steps;
@@ -158,8 +158,8 @@ StatusOr<executor::Plan> PlanUnsharesNet(
   return plan;
 }
 
-StatusOr<executor::Plan> PlanWritesOom(
-    const v1::BootstrapRequest& request, const executor::PlanOptions& options) {
+StatusOr<executor::Plan> PlanWritesOom(const v1::BootstrapRequest& request,
+                                       const executor::PlanOptions& options) {
   v1::BootstrapRequest copy = request;
   if (!copy.has_oom_score_adj()) copy.set_oom_score_adj(0);
   return executor::MakePlan(copy, options);

@@ -9,10 +9,8 @@
 #include <utility>
 #include <vector>
 
-#include "common/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
-#include "common/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "codec/chunked_source.h"
@@ -22,6 +20,8 @@
 #include "codec/netlink.h"
 #include "codec/reader.h"
 #include "codec/validate.h"
+#include "common/status.h"
+#include "common/str_cat.h"
 #include "executor/plan.h"
 #include "fuzz/check.h"
 #include "google/protobuf/util/message_differencer.h"
@@ -52,16 +52,16 @@ std::string Text(const google::protobuf::Message& m) {
 // Every rejection of bytes is InvalidArgument "offset N: ..." with N inside
 // (or just past) the input.
 void CheckDecodeError(const Status& status, size_t size) {
-  NSBOOT_FUZZ_CHECK_MSG(status.code() == StatusCode::kInvalidArgument,
-                        "%s", status.ToString().c_str());
+  NSBOOT_FUZZ_CHECK_MSG(status.code() == StatusCode::kInvalidArgument, "%s",
+                        status.ToString().c_str());
   const auto offset = codec::DecodeErrorOffset(status);
   NSBOOT_FUZZ_CHECK_MSG(offset.has_value(), "no byte offset: %s",
                         status.ToString().c_str());
   NSBOOT_FUZZ_CHECK_MSG(*offset <= size, "offset %llu past %zu bytes: %s",
                         static_cast<unsigned long long>(*offset), size,
                         status.ToString().c_str());
-  NSBOOT_FUZZ_CHECK(absl::StartsWith(status.message(),
-                                     StrCat("offset ", *offset, ": ")));
+  NSBOOT_FUZZ_CHECK(
+      absl::StartsWith(status.message(), StrCat("offset ", *offset, ": ")));
 }
 
 bool HasAttribute(const v1::BootstrapRequest& request, uint32_t type) {
@@ -325,8 +325,7 @@ std::string MapText(
     const google::protobuf::RepeatedPtrField<v1::IdMapping>& mappings) {
   std::string text;
   for (const v1::IdMapping& m : mappings) {
-    StrAppend(&text, m.container_id(), " ", m.host_id(), " ", m.size(),
-                    "\n");
+    StrAppend(&text, m.container_id(), " ", m.host_id(), " ", m.size(), "\n");
   }
   return text;
 }
@@ -668,10 +667,10 @@ void CheckPlanMatchesRequest(const v1::BootstrapRequest& request,
     if (s.kind != StepKind::kWriteTimeOffsets) continue;
     std::string text;
     for (const v1::TimeOffset& o : request.time_offsets()) {
-      StrAppend(&text,
-                      o.clock() == v1::TIME_CLOCK_MONOTONIC ? "monotonic"
-                                                            : "boottime",
-                      " ", o.seconds(), " ", o.nanoseconds(), "\n");
+      StrAppend(
+          &text,
+          o.clock() == v1::TIME_CLOCK_MONOTONIC ? "monotonic" : "boottime", " ",
+          o.seconds(), " ", o.nanoseconds(), "\n");
     }
     NSBOOT_FUZZ_CHECK(s.text == text);
   }
@@ -882,8 +881,8 @@ std::vector<size_t> TextAttributeSizes(const v1::BootstrapRequest& request,
   } else {
     for (const v1::TimeOffset& o : request.time_offsets()) {
       last += StrCat(o.clock() == v1::TIME_CLOCK_MONOTONIC ? "monotonic"
-                                                                 : "boottime",
-                           " ", o.seconds(), " ", o.nanoseconds(), "\n")
+                                                           : "boottime",
+                     " ", o.seconds(), " ", o.nanoseconds(), "\n")
                   .size();
     }
   }
@@ -969,8 +968,7 @@ void RequestFirst(const CodecOps& ops,
                           "carries, no listed exception applies: %s\n%s",
                           netlink.status().ToString().c_str(),
                           Text(request).c_str());
-    NSBOOT_FUZZ_CHECK(netlink.status().code() ==
-                      StatusCode::kInvalidArgument);
+    NSBOOT_FUZZ_CHECK(netlink.status().code() == StatusCode::kInvalidArgument);
     return;
   }
   NSBOOT_FUZZ_CHECK_MSG(rules.empty(), "netlink accepts a request under "

@@ -15,10 +15,10 @@
 #include <string>
 #include <vector>
 
-#include "common/status.h"
 #include "absl/strings/string_view.h"
 #include "codec/netlink.h"
 #include "codec/reader.h"
+#include "common/status.h"
 #include "executor/plan.h"
 #include "proto/nsboot/v1/bootstrap.pb.h"
 
@@ -26,10 +26,10 @@ namespace nsboot {
 namespace fuzz {
 
 struct CodecOps {
-  StatusOr<v1::BootstrapRequest> (*decode_netlink)(
-      absl::string_view message, codec::RuncDialect dialect);
-  StatusOr<std::string> (*encode_netlink)(
-      const v1::BootstrapRequest& request, codec::RuncDialect dialect);
+  StatusOr<v1::BootstrapRequest> (*decode_netlink)(absl::string_view message,
+                                                   codec::RuncDialect dialect);
+  StatusOr<std::string> (*encode_netlink)(const v1::BootstrapRequest& request,
+                                          codec::RuncDialect dialect);
   StatusOr<v1::BootstrapRequest> (*decode_frame)(absl::string_view);
   StatusOr<std::string> (*encode_frame)(const v1::BootstrapRequest&);
   StatusOr<v1::BootstrapReply> (*decode_reply)(absl::string_view);
@@ -37,9 +37,8 @@ struct CodecOps {
   Status (*validate)(const v1::BootstrapRequest&);
   StatusOr<codec::ReadResult> (*read_request)(
       codec::ByteSource& source, const codec::ReaderOptions& options);
-  StatusOr<executor::Plan> (*make_plan)(
-      const v1::BootstrapRequest& request,
-      const executor::PlanOptions& options);
+  StatusOr<executor::Plan> (*make_plan)(const v1::BootstrapRequest& request,
+                                        const executor::PlanOptions& options);
 };
 
 // The real codec, validator, reader and planner.

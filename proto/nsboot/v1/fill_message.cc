@@ -47,7 +47,8 @@ void FillMessage(google::protobuf::Message* message, int oneof_pick,
           break;
         case FieldDescriptor::CPPTYPE_ENUM: {
           const auto* e = f->enum_type();
-          int value = open_enum ? 1000 + n : e->value(e->value_count() - 1)->number();
+          int value =
+              open_enum ? 1000 + n : e->value(e->value_count() - 1)->number();
           f->is_repeated() ? r->AddEnumValue(message, f, value)
                            : r->SetEnumValue(message, f, value);
           break;
@@ -60,8 +61,8 @@ void FillMessage(google::protobuf::Message* message, int oneof_pick,
         }
         case FieldDescriptor::CPPTYPE_MESSAGE:
           FillMessage(f->is_repeated() ? r->AddMessage(message, f)
-                                : r->MutableMessage(message, f),
-               oneof_pick, open_enum, counter);
+                                       : r->MutableMessage(message, f),
+                      oneof_pick, open_enum, counter);
           break;
         default:
           ADD_FAILURE() << "field type not handled: " << f->full_name();

@@ -50,9 +50,9 @@ struct NamespaceJoin {
 
   Namespace type = NAMESPACE_UNSPECIFIED;
   Target target = Target::kNone;
-  std::string path;  // Target::kPath
-  int32_t pid = 0;   // Target::kPid
-  int32_t pidfd = 0; // Target::kPidfd
+  std::string path;   // Target::kPath
+  int32_t pid = 0;    // Target::kPid
+  int32_t pidfd = 0;  // Target::kPidfd
 
   bool operator==(const NamespaceJoin& o) const {
     return type == o.type && target == o.target && path == o.path &&
@@ -137,8 +137,7 @@ struct BootstrapRequest {
            setgroups == o.setgroups && oom_score_adj == o.oom_score_adj &&
            rootless_euid == o.rootless_euid &&
            uidmap_helper == o.uidmap_helper &&
-           gidmap_helper == o.gidmap_helper &&
-           time_offsets == o.time_offsets &&
+           gidmap_helper == o.gidmap_helper && time_offsets == o.time_offsets &&
            mount_sources == o.mount_sources && options == o.options &&
            netlink_layout == o.netlink_layout;
   }
@@ -185,10 +184,10 @@ struct BootstrapReply {
   enum class Kind { kNone = 0, kReady = 1, kPids = 2, kLog = 3, kError = 4 };
 
   Kind kind = Kind::kNone;
-  Ready ready;      // Kind::kReady
-  Pids pids;        // Kind::kPids
-  LogRecord log;    // Kind::kLog
-  Error error;      // Kind::kError
+  Ready ready;    // Kind::kReady
+  Pids pids;      // Kind::kPids
+  LogRecord log;  // Kind::kLog
+  Error error;    // Kind::kError
 };
 
 // The enumerator's name ("NAMESPACE_MOUNT", "STEP_SETNS"), as the generated

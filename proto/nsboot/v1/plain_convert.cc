@@ -122,11 +122,13 @@ BootstrapRequest ToProto(const plain::BootstrapRequest& request) {
     for (uint32_t type : request.netlink_layout->attribute_order) {
       l->add_attribute_order(type);
     }
-    if (request.netlink_layout->flags) l->set_flags(*request.netlink_layout->flags);
+    if (request.netlink_layout->flags)
+      l->set_flags(*request.netlink_layout->flags);
     if (request.netlink_layout->sequence) {
       l->set_sequence(*request.netlink_layout->sequence);
     }
-    if (request.netlink_layout->port) l->set_port(*request.netlink_layout->port);
+    if (request.netlink_layout->port)
+      l->set_port(*request.netlink_layout->port);
   }
   return out;
 }

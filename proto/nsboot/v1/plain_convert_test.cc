@@ -21,20 +21,24 @@ class PlainConvertTest
 TEST_P(PlainConvertTest, RequestRoundTrip) {
   BootstrapRequest request;
   int counter = 0;
-  FillMessage(&request, std::get<0>(GetParam()), std::get<1>(GetParam()), &counter);
+  FillMessage(&request, std::get<0>(GetParam()), std::get<1>(GetParam()),
+              &counter);
   BootstrapRequest back = ToProto(ToPlain(request));
   EXPECT_TRUE(MessageDifferencer::Equals(request, back))
-      << request.DebugString() << "\nvs\n" << back.DebugString();
+      << request.DebugString() << "\nvs\n"
+      << back.DebugString();
   EXPECT_TRUE(ToPlain(back) == ToPlain(request));
 }
 
 TEST_P(PlainConvertTest, ReplyRoundTrip) {
   BootstrapReply reply;
   int counter = 0;
-  FillMessage(&reply, std::get<0>(GetParam()), std::get<1>(GetParam()), &counter);
+  FillMessage(&reply, std::get<0>(GetParam()), std::get<1>(GetParam()),
+              &counter);
   BootstrapReply back = ToProto(ToPlain(reply));
   EXPECT_TRUE(MessageDifferencer::Equals(reply, back))
-      << reply.DebugString() << "\nvs\n" << back.DebugString();
+      << reply.DebugString() << "\nvs\n"
+      << back.DebugString();
 }
 
 // Oneof members 0..3 (BootstrapReply has four), declared and open enums.
