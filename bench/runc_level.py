@@ -6,8 +6,9 @@ nsboot (tools/runc-with-nsboot.sh), same source, same flags.
 
 OUTDIR holds runc and runc-stock (built by tools/runc-with-nsboot.sh if
 missing). Times `runc run` of a busybox `true` container and
-`runc exec CTR true` into a running container, interleaved (each iteration
-runs both builds in alternating order), medians; then soaks the nsboot build
+`runc exec CTR true` into a running container, and `runc --version` (the
+hook inert), interleaved (each iteration runs both builds in alternating
+order), medians; then soaks the nsboot build
 with SOAK_COUNT `runc run`s and `runc exec`s, sequential and 4-way parallel,
 counting fds, zombies, mounts and memory before and after.
 """
@@ -94,6 +95,14 @@ def run_true(build):
     return time.perf_counter() - t0
 
 
+def version(build):
+    # The hook inert (no init pipe): what every plain runc invocation pays.
+    t0 = time.perf_counter()
+    subprocess.run([builds[build], "--version"], stdin=DEVNULL,
+                   stdout=DEVNULL, stderr=DEVNULL, check=True)
+    return time.perf_counter() - t0
+
+
 def exec_true(build):
     t0 = time.perf_counter()
     runc(build, "exec", "sleeper", "/bin/true")
@@ -110,24 +119,28 @@ for b in builds:
     runc(b, "run", "-d", "--bundle", bundle_sleep, "sleeper")
 
 print("# load before: " + load())
-samples = {(op, b): [] for op in ("run", "exec") for b in builds}
+ops = ("run", "exec", "version")
+samples = {(op, b): [] for op in ops for b in builds}
 order = list(builds)
 try:
     for i in range(iterations + 2):
         for b in (order if i % 2 == 0 else order[::-1]):
             t_run = run_true(b)
             t_exec = exec_true(b)
+            t_version = version(b)
             if i >= 2:
                 samples[("run", b)].append(t_run)
                 samples[("exec", b)].append(t_exec)
+                samples[("version", b)].append(t_version)
     print("# load after: " + load())
     print("# %d iterations each, interleaved; ms" % iterations)
     print("| operation | stock runc 1.1.5 | runc + nsboot | nsboot / stock |")
     print("|---|---:|---:|---:|")
-    for op in ("run", "exec"):
+    for op in ops:
         s = statistics.median(samples[(op, "stock")]) * 1000
         n = statistics.median(samples[(op, "nsboot")]) * 1000
-        print("| runc %s ... true | %.2f | %.2f | %.2f |" % (op, s, n, n / s))
+        what = "runc --version" if op == "version" else "runc %s ... true" % op
+        print("| %s | %.2f | %.2f | %.2f |" % (what, s, n, n / s))
 
     # Soak: the nsboot build only.
     def counts():

@@ -966,9 +966,12 @@ TEST_F(RunTest, TwoProcessesCreateAllButTimeWithMapsAndOnePidfd) {
   EXPECT_EQ(o.pidfds_received, 1);
   EXPECT_EQ(o.other_fds_received, 0);
   EXPECT_EQ(o.pids()->namespaces_size(), 8);
+  struct stat nsfs;
+  ASSERT_EQ(stat("/proc/self/ns/net", &nsfs), 0);
   for (const v1::NamespaceId& id : o.pids()->namespaces()) {
     EXPECT_EQ(id.inode(), o.FinalNs(NamespaceName(id.type())))
         << NamespaceName(id.type());
+    EXPECT_EQ(id.device(), nsfs.st_dev) << NamespaceName(id.type());
   }
 }
 
