@@ -79,6 +79,14 @@ class Status;
 // Defined in common/status_absl.cc (//common:status_absl).
 absl::Status ToAbslStatus(const Status& status);
 
+// ToAbslStatus for the implicit conversions below, as a template so that
+// the call is checked where it is used (and absl::Status is complete), not
+// here. Only the absl::Status specialization exists (status_absl.cc).
+template <typename S>
+S ConvertStatus(const Status& status);
+template <>
+absl::Status ConvertStatus<absl::Status>(const Status& status);
+
 class Status {
  public:
   // OK.
@@ -107,7 +115,7 @@ class Status {
   template <typename S,
             std::enable_if_t<std::is_same<S, absl::Status>::value, int> = 0>
   operator S() const {  // NOLINT(google-explicit-constructor)
-    return ToAbslStatus(*this);
+    return ConvertStatus<S>(*this);
   }
 
   bool operator==(const Status& o) const {
@@ -160,6 +168,10 @@ inline Status ResourceExhaustedError(absl::string_view m) {
 StatusCode ErrnoToStatusCode(int error_number);
 // "message: strerror(error_number)" with that code.
 Status ErrnoToStatus(int error_number, absl::string_view message);
+
+// The status type of an absl::StatusOr type (absl::Status).
+template <typename S>
+using AbslStatusOf = std::decay_t<decltype(std::declval<const S&>().status())>;
 
 // A T or the Status saying why not. Accessing the value of a non-OK
 // StatusOr is a bug; it aborts (no exceptions on this path).
@@ -248,14 +260,14 @@ class StatusOr {
                              int> = 0>
   operator S() const& {  // NOLINT(google-explicit-constructor)
     if (has_value_) return S(**this);
-    return S(ToAbslStatus(status_));
+    return S(ConvertStatus<AbslStatusOf<S>>(status_));
   }
   template <typename S,
             std::enable_if_t<std::is_same<S, absl::StatusOr<T>>::value,
                              int> = 0>
   operator S() && {  // NOLINT(google-explicit-constructor)
     if (has_value_) return S(std::move(**this));
-    return S(ToAbslStatus(status_));
+    return S(ConvertStatus<AbslStatusOf<S>>(status_));
   }
 
  private:

@@ -19,6 +19,11 @@ absl::Status ToAbslStatus(const Status& status) {
   return out;
 }
 
+template <>
+absl::Status ConvertStatus<absl::Status>(const Status& status) {
+  return ToAbslStatus(status);
+}
+
 Status FromAbslStatus(const absl::Status& status) {
   Status out(static_cast<StatusCode>(status.code()), status.message());
   absl::optional<absl::Cord> payload = status.GetPayload(kByteOffsetPayloadUrl);
