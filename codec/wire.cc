@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/string_view.h"
@@ -75,9 +76,7 @@ class Reader {
         // Security: the length is peer-controlled; it is checked against
         // the bytes present before it is used.
         if (size > data_.size() - pos_) {
-          return Malformed(at, StrCat("length ", size,
-                                      " runs past the "
-                                      "end (",
+          return Malformed(at, StrCat("length ", size, " runs past the end (",
                                       data_.size() - pos_, " bytes left)"));
         }
         field->bytes_offset = base_ + pos_;
@@ -106,9 +105,9 @@ class Reader {
   }
 
   Status Malformed(uint64_t at, absl::string_view why) const {
-    return DecodeError(at, StrCat("malformed nsboot.v1.BootstrapRequest "
-                                  "payload in ",
-                                  path_, ": ", why));
+    return DecodeError(
+        at, StrCat("malformed nsboot.v1.BootstrapRequest payload in ", path_,
+                   ": ", why));
   }
 
   Status TooMany(const Field& field, absl::string_view name, size_t cap) const {
@@ -172,7 +171,8 @@ std::string Child(const Reader& parent, absl::string_view name, size_t i) {
 }
 
 // A repeated scalar: one varint, or a packed run of them. `add` takes each
-// value and returns false once the cap is reached.
+// value; `*count` counts the field's entries over all its occurrences and
+// may not exceed `cap`.
 template <typename Add>
 Status RepeatedVarint(const Reader& reader, const Field& field,
                       absl::string_view name, size_t cap, size_t* count,
