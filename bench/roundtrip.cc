@@ -15,7 +15,9 @@
 //   nsboot-native   pre-main hook, nsboot frames (no re-exec)
 //   nsboot-runc12   pre-main hook, runc netlink, runc 1.2+ dialect (no re-exec)
 //   nsboot-runc11   pre-main hook, runc netlink, runc 1.1 dialect (re-exec
-//                   from a sealed copy)
+//                   from a sealed copy: the default, a read-only overlayfs)
+//   nsboot-runc11-bind  the same with nsboot_seal_method = NSBOOT_SEAL_BIND
+//                   (a read-only bind clone of the binary), --nsboot_host_bindseal
 //   runc-nsexec     runc 1.1.5's nsexec.c in the same empty host
 //   nsboot-cli      nsboot run [--config F | --join PID] -- true
 //   util-linux      unshare ... true / nsenter --all -t PID true
@@ -195,7 +197,8 @@ void StopJoinTarget() {
 // ---------------------------------------------------------------- spawning
 
 struct Paths {
-  std::string floor, nsboot_host, nsboot_host_dynamic, bare_host, runc_host,
+  std::string floor, nsboot_host, nsboot_host_dynamic, nsboot_host_bindseal,
+      bare_host, runc_host,
       nsboot_cli, true_bin, unshare, nsenter, tmpdir;
 };
 Paths g_paths;
@@ -275,6 +278,7 @@ enum class Kind {
   kNsbootNativeDynamic,
   kNsbootRunc12,
   kNsbootRunc11,
+  kNsbootRunc11Bind,
   kRuncNsexec,
   kCli,
   kUtilLinux
@@ -289,6 +293,7 @@ const Impl kImpls[] = {
     {"nsboot-native-dynlink", Kind::kNsbootNativeDynamic},
     {"nsboot-runc12", Kind::kNsbootRunc12},
     {"nsboot-runc11", Kind::kNsbootRunc11},
+    {"nsboot-runc11-bind", Kind::kNsbootRunc11Bind},
     {"runc-nsexec", Kind::kRuncNsexec},
     {"nsboot-cli", Kind::kCli},
     {"util-linux", Kind::kUtilLinux},
@@ -416,6 +421,12 @@ Sample RunHost(Kind kind, Scenario s) {
       break;
     case Kind::kNsbootRunc11:
       binary = g_paths.nsboot_host;
+      env.push_back("_LIBCONTAINER_INITPIPE=3");
+      env.push_back("NSBOOT_RUNC_DIALECT=11");
+      request = &e.netlink11;
+      break;
+    case Kind::kNsbootRunc11Bind:
+      binary = g_paths.nsboot_host_bindseal;
       env.push_back("_LIBCONTAINER_INITPIPE=3");
       env.push_back("NSBOOT_RUNC_DIALECT=11");
       request = &e.netlink11;
@@ -591,6 +602,7 @@ bool Available(Kind kind, std::string* why) {
     case Kind::kNsbootRunc12:
     case Kind::kNsbootRunc11: return exists(g_paths.nsboot_host);
     case Kind::kNsbootNativeDynamic: return exists(g_paths.nsboot_host_dynamic);
+    case Kind::kNsbootRunc11Bind: return exists(g_paths.nsboot_host_bindseal);
     case Kind::kRuncNsexec: return exists(g_paths.runc_host);
     case Kind::kCli: return exists(g_paths.nsboot_cli);
     case Kind::kUtilLinux:
@@ -670,7 +682,8 @@ int RoundTrip() {
     else Die("unknown scenario " + n);
   }
   std::vector<std::string> wanted = SplitList(Flag(
-      "impls", "floor,nsboot-native,nsboot-runc12,nsboot-runc11,runc-nsexec,"
+      "impls", "floor,nsboot-native,nsboot-runc12,nsboot-runc11,"
+               "nsboot-runc11-bind,runc-nsexec,"
                "nsboot-native-dynlink,nsboot-cli,util-linux"));
   std::vector<Impl> impls;
   for (const auto& w : wanted) {
@@ -1048,6 +1061,7 @@ int main(int argc, char** argv) {
   g_paths.floor = Flag("floor", "");
   g_paths.nsboot_host = Flag("nsboot_host", "");
   g_paths.nsboot_host_dynamic = Flag("nsboot_host_dynamic", "");
+  g_paths.nsboot_host_bindseal = Flag("nsboot_host_bindseal", "");
   g_paths.bare_host = Flag("bare_host", "");
   g_paths.runc_host = Flag("runc_host", "");
   g_paths.nsboot_cli = Flag("nsboot", "");

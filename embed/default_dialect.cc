@@ -1,5 +1,8 @@
-// The weak default of nsboot_runc_dialect, in a file of its own so that no
-// translation unit that reads it can fold the default in at compile time.
+// The weak defaults of nsboot_runc_dialect and nsboot_seal_method, in a file
+// of their own so that no translation unit that reads them can fold the
+// default in at compile time.
 #include "embed/include/nsboot/nsboot.h"
 
 extern "C" __attribute__((weak)) const int nsboot_runc_dialect = 12;
+extern "C" __attribute__((weak)) const int nsboot_seal_method =
+    NSBOOT_SEAL_OVERLAYFS;

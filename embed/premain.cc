@@ -82,12 +82,26 @@ bool IsSealed() {
     case SealMethod::kMemfd:
       return true;
     case SealMethod::kOverlayfs:
-    case SealMethod::kReadOnly:
+    case SealMethod::kReadOnly:  // also what a bind clone looks like
       return getenv(kSealedMarker) != nullptr;
+    case SealMethod::kBindClone:  // never reported by RunningFromSealedExe
     case SealMethod::kNone:
       break;
   }
   return false;
+}
+
+// The embedder's choice (nsboot_seal_method); anything unknown gets the
+// strongest method.
+SealMethod FirstSealMethod() {
+  switch (nsboot_seal_method) {
+    case NSBOOT_SEAL_BIND:
+      return SealMethod::kBindClone;
+    case NSBOOT_SEAL_MEMFD:
+      return SealMethod::kMemfd;
+    default:
+      return SealMethod::kOverlayfs;
+  }
 }
 
 // Re-executes from a sealed copy unless already running from one. Returns
@@ -105,8 +119,9 @@ Status EnsureSealed(char** argv) {
     return InternalError("setenv failed");
   }
   SealMethod tried = SealMethod::kNone;
-  // Overlayfs needs CAP_SYS_ADMIN; ReexecSealed falls back to a memfd.
-  int err = ReexecSealed(argv, environ, /*allow_overlayfs=*/true, &tried);
+  // Overlayfs and bind clones need CAP_SYS_ADMIN; ReexecSealed falls back
+  // to a memfd.
+  int err = ReexecSealed(argv, environ, FirstSealMethod(), &tried);
   return InternalError(StrCat("re-executing from a sealed copy of the binary (",
                               SealMethodName(tried), "): ", strerror(-err)));
 }

@@ -115,6 +115,20 @@ int OpenOverlayCopy() {
   return fd >= 0 ? fd : NegErrno();
 }
 
+int OpenBindClone() {
+  // open_tree follows the /proc/self/exe magic link to the binary and
+  // clones a mount of just that file, attached nowhere.
+  Fd tree(open_tree(AT_FDCWD, "/proc/self/exe",
+                     OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC));
+  if (tree.get() < 0) return NegErrno();
+  struct mount_attr attr = {};
+  attr.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+  if (mount_setattr(tree.get(), "", AT_EMPTY_PATH, &attr, sizeof(attr)) != 0) {
+    return NegErrno();
+  }
+  return tree.release();
+}
+
 int OpenMemfdCopy() {
   Fd src(open("/proc/self/exe", O_RDONLY | O_CLOEXEC));
   if (src.get() < 0) return NegErrno();
@@ -147,6 +161,8 @@ const char* SealMethodName(SealMethod method) {
       return "memfd";
     case SealMethod::kReadOnly:
       return "read-only mount";
+    case SealMethod::kBindClone:
+      return "read-only bind clone";
   }
   return "?";
 }
@@ -171,16 +187,20 @@ int OpenSealedCopy(SealMethod method) {
       return OpenOverlayCopy();
     case SealMethod::kMemfd:
       return OpenMemfdCopy();
+    case SealMethod::kBindClone:
+      return OpenBindClone();
     default:
       return -EINVAL;
   }
 }
 
-int ReexecSealed(char* const argv[], char* const envp[], bool allow_overlayfs,
+int ReexecSealed(char* const argv[], char* const envp[], SealMethod first,
                  SealMethod* tried) {
   int err = -ENOSYS;
-  for (SealMethod method : {SealMethod::kOverlayfs, SealMethod::kMemfd}) {
-    if (method == SealMethod::kOverlayfs && !allow_overlayfs) continue;
+  const SealMethod order[] = {first, SealMethod::kMemfd};
+  const int count = first == SealMethod::kMemfd ? 1 : 2;
+  for (int i = 0; i < count; ++i) {
+    const SealMethod method = order[i];
     *tried = method;
     Fd fd(OpenSealedCopy(method));
     if (fd.get() < 0) {

@@ -4,7 +4,8 @@
 //
 // runc 1.1's Go parent relies on nsexec for this; nsboot's pre-main hook
 // does it in the runc 1.1 dialect (and when a native request asks for it)
-// before it reads the init pipe. Two methods, tried in this order:
+// before it reads the init pipe. The embedder picks the first method
+// (nsboot_seal_method); kMemfd is the fallback of the others:
 //
 //  1. kOverlayfs (zero copy; needs CAP_SYS_ADMIN and Linux 5.2+ fsopen):
 //     a private, detached, read-only overlayfs (fsopen/fsconfig/fsmount, as
@@ -13,6 +14,16 @@
 //     problem runc 1.1's bind-mount method had, runc#3925) and nothing to
 //     clean up. /proc/self/exe then resolves on a read-only superblock:
 //     opening it for writing fails with EROFS.
+//     The cost: a superblock created and torn down per bootstrap, +0.15 to
+//     +0.2 ms per runc 1.1 bootstrap against kBindClone (docs/BENCHMARKS.md).
+//  1'. kBindClone (zero copy; needs CAP_SYS_ADMIN and Linux 5.12+
+//     mount_setattr): a detached read-only bind mount of the binary itself
+//     (open_tree(OPEN_TREE_CLONE) + mount_setattr(MOUNT_ATTR_RDONLY)), never
+//     attached anywhere, so no mount storm either. runc 1.1's protection
+//     (a read-only bind mount) at ~no cost, but weaker than kOverlayfs: the
+//     executable is the host binary's own inode on a read-only mount, which
+//     a process with CAP_SYS_ADMIN over the host's mounts could make
+//     writable; a lower-only overlayfs cannot be written at all.
 //  2. kMemfd (copies the binary; works unprivileged): a memfd with
 //     F_SEAL_SEAL|F_SEAL_SHRINK|F_SEAL_GROW|F_SEAL_WRITE. Costs a copy of the
 //     binary in memory while the process lives (runc#1980).
@@ -34,6 +45,8 @@ enum class SealMethod {
   kOverlayfs = 1,  // read-only detached overlayfs
   kMemfd = 2,      // sealed memfd copy
   kReadOnly = 3,   // already on a read-only mount (e.g. a ro bind mount)
+  kBindClone = 4,  // read-only detached bind mount of the binary (creating
+                   // one; a process running from it sees kReadOnly)
 };
 
 const char* SealMethodName(SealMethod method);
@@ -44,14 +57,15 @@ const char* SealMethodName(SealMethod method);
 SealMethod RunningFromSealedExe();
 
 // Re-executes the current program from a sealed copy, with `argv` and
-// `envp`. Tries overlayfs unless `allow_overlayfs` is false, then memfd.
+// `envp`. Tries `first` (kOverlayfs, kBindClone or kMemfd), then kMemfd.
 // Returns only on failure, with a negative errno; `*tried` tells the last
 // method attempted.
-int ReexecSealed(char* const argv[], char* const envp[], bool allow_overlayfs,
+int ReexecSealed(char* const argv[], char* const envp[], SealMethod first,
                  SealMethod* tried);
 
 // Opens a sealed copy of /proc/self/exe with the given method and returns
-// its fd (O_CLOEXEC; O_PATH for kOverlayfs), or a negative errno. Exposed
+// its fd (O_CLOEXEC; O_PATH-like for kOverlayfs and kBindClone), or a
+// negative errno. Exposed
 // for tests and benchmarks; ReexecSealed is the production entry point.
 int OpenSealedCopy(SealMethod method);
 

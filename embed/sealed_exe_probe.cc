@@ -15,15 +15,20 @@ extern char** environ;
 int main(int argc, char** argv) {
   using nsboot::embed::SealMethod;
   if (argc < 3) {
-    fprintf(stderr, "usage: %s overlayfs-ok|memfd-only HOST_BINARY_PATH\n",
+    fprintf(stderr,
+            "usage: %s overlayfs|bind|memfd HOST_BINARY_PATH\n",
             argv[0]);
     return 2;
   }
   SealMethod now = nsboot::embed::RunningFromSealedExe();
   if (now == SealMethod::kNone) {
     SealMethod tried;
-    int err = nsboot::embed::ReexecSealed(
-        argv, environ, strcmp(argv[1], "overlayfs-ok") == 0, &tried);
+    const SealMethod first = strcmp(argv[1], "overlayfs") == 0
+                                 ? SealMethod::kOverlayfs
+                             : strcmp(argv[1], "bind") == 0
+                                 ? SealMethod::kBindClone
+                                 : SealMethod::kMemfd;
+    int err = nsboot::embed::ReexecSealed(argv, environ, first, &tried);
     printf("reexec_error=%s\n", strerror(-err));
     return 1;
   }

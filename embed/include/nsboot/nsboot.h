@@ -58,6 +58,33 @@ int nsboot_premain(int argc, char** argv, char** envp);
  */
 extern const int nsboot_runc_dialect;
 
+/*
+ * How the hook seals the binary before it re-executes (CVE-2019-5736; the
+ * runc 1.1 dialect, or NSBOOT_SEAL_EXE=1). The library defines it weakly as
+ * NSBOOT_SEAL_OVERLAYFS; a host may define another. Either way an
+ * unprivileged process (no CAP_SYS_ADMIN) falls back to NSBOOT_SEAL_MEMFD.
+ *
+ *   NSBOOT_SEAL_OVERLAYFS  a detached read-only overlayfs with no upper
+ *                          layer: cannot be written by anyone. A superblock
+ *                          is created and torn down per bootstrap: +0.15 to
+ *                          +0.2 ms per runc 1.1 bootstrap against
+ *                          NSBOOT_SEAL_BIND (docs/BENCHMARKS.md).
+ *   NSBOOT_SEAL_BIND       a detached read-only bind mount of the binary
+ *                          itself (open_tree + mount_setattr): runc 1.1's
+ *                          protection without its temporary file and mount
+ *                          churn, at almost no cost. Weaker: the host binary's
+ *                          inode on a read-only mount, which a process with
+ *                          CAP_SYS_ADMIN over the host's mounts could make
+ *                          writable again.
+ *   NSBOOT_SEAL_MEMFD      a sealed memfd copy: costs a copy of the binary.
+ *
+ *   const int nsboot_seal_method = NSBOOT_SEAL_BIND;
+ */
+#define NSBOOT_SEAL_OVERLAYFS 1
+#define NSBOOT_SEAL_BIND 2
+#define NSBOOT_SEAL_MEMFD 3
+extern const int nsboot_seal_method;
+
 /* "nsboot <version>; schema versions 1". */
 const char* nsboot_version(void);
 
