@@ -420,13 +420,9 @@ Sample RunHost(Kind kind, Scenario s) {
       request = &e.netlink12;
       break;
     case Kind::kNsbootRunc11:
-      binary = g_paths.nsboot_host;
-      env.push_back("_LIBCONTAINER_INITPIPE=3");
-      env.push_back("NSBOOT_RUNC_DIALECT=11");
-      request = &e.netlink11;
-      break;
     case Kind::kNsbootRunc11Bind:
-      binary = g_paths.nsboot_host_bindseal;
+      binary = kind == Kind::kNsbootRunc11 ? g_paths.nsboot_host
+                                           : g_paths.nsboot_host_bindseal;
       env.push_back("_LIBCONTAINER_INITPIPE=3");
       env.push_back("NSBOOT_RUNC_DIALECT=11");
       request = &e.netlink11;
