@@ -72,6 +72,9 @@ export GO111MODULE=off CGO_ENABLED=1
 export GOCACHE=${NSBOOT_GOCACHE:-/var/cache/nsboot-gobuild/gocache}
 mkdir -p "$GOCACHE"
 tags="seccomp urfave_cli_no_docs"
+# NSBOOT_GO_TAGS adds build tags to the nsboot build only, e.g.
+# NSBOOT_GO_TAGS=nsboot_seal_bind (docs/EMBEDDING.md, "The seal").
+nsboot_tags="$tags${NSBOOT_GO_TAGS:+ $NSBOOT_GO_TAGS}"
 
 # The overlay.
 overlay="$out/gopath/src/github.com/opencontainers/runc"
@@ -84,7 +87,7 @@ rm -rf "$overlay/libcontainer/nsenter"
   "$archive" "$linkopts" "$overlay/libcontainer/nsenter"
 
 start=$(date +%s%N)
-GOPATH="$out/gopath:$DEBIAN_GOPATH" go build -trimpath -tags "$tags" \
+GOPATH="$out/gopath:$DEBIAN_GOPATH" go build -trimpath -tags "$nsboot_tags" \
   -ldflags "-X main.version=$version -X main.gitCommit=nsboot-$nsboot_rev" \
   -o "$out/runc" github.com/opencontainers/runc
 mid=$(date +%s%N)

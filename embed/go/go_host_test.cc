@@ -132,6 +132,13 @@ TEST_F(GoHostTest, RuncParentWithThePackagesDialect) {
   // runc 1.1 relies on nsexec for CVE-2019-5736: a sealed copy.
   EXPECT_NE(r["exe_writable"], "yes");
   EXPECT_THAT(r["exe"], Not(HasSubstr(host_)));
+  const char* seal = getenv("NSBOOT_GO_HOST_SEAL");
+  if (seal != nullptr && std::string(seal) == "bind") {
+    // -tags nsboot_seal_bind: a mount whose root is the binary itself.
+    EXPECT_EQ(r["exe"], "/");
+  } else {
+    EXPECT_NE(r["exe"], "/");  // the default overlayfs (or memfd)
+  }
   close(host.sock);
   close(host.out);
 }

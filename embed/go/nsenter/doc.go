@@ -19,4 +19,8 @@
 // mount sources, the sealed re-execution). Build with -tags nsboot_runc12 for
 // runc 1.2 and later. The parent's NSBOOT_RUNC_DIALECT environment variable,
 // when set, takes precedence over either.
+//
+// The sealed re-execution (CVE-2019-5736) runs from a read-only overlayfs by
+// default; -tags nsboot_seal_bind uses a read-only detached bind clone of
+// the binary instead (cheaper, weaker: docs/EMBEDDING.md, "The seal").
 package nsenter
