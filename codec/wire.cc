@@ -2,7 +2,6 @@
 
 #include <cstdint>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "absl/strings/string_view.h"
@@ -43,10 +42,28 @@ struct Field {
   uint64_t bytes_offset = 0;  // kLen: absolute offset of the contents
 };
 
+// Where a Reader's bytes sit in the request: the top level, or a field
+// (with its index when repeated) of the parent's message. Spelled out as
+// text only for an error, so the per-element loop allocates no path.
+struct Where {
+  const Where* parent = nullptr;  // nullptr: BootstrapRequest
+  absl::string_view name;
+  size_t index = absl::string_view::npos;  // npos: not repeated
+
+  std::string Path() const {
+    if (parent == nullptr) return "BootstrapRequest";
+    std::string path =
+        parent->parent == nullptr ? std::string() : parent->Path() + ".";
+    path.append(name.data(), name.size());
+    if (index != absl::string_view::npos) StrAppend(&path, "[", index, "]");
+    return path;
+  }
+};
+
 class Reader {
  public:
-  Reader(absl::string_view data, uint64_t base, std::string path)
-      : data_(data), base_(base), path_(std::move(path)) {}
+  Reader(absl::string_view data, uint64_t base, const Where& where)
+      : data_(data), base_(base), where_(where) {}
 
   bool AtEnd() const { return pos_ >= data_.size(); }
 
@@ -101,13 +118,14 @@ class Reader {
         StrCat("unknown field ", field.number,
                field.wire == kStartGroup || field.wire == kEndGroup ? " (group)"
                                                                     : "",
-               " in ", path_, " (this child speaks schema version 1)"));
+               " in ", where_.Path(),
+               " (this child speaks schema version 1)"));
   }
 
   Status Malformed(uint64_t at, absl::string_view why) const {
     return DecodeError(
-        at, StrCat("malformed nsboot.v1.BootstrapRequest payload in ", path_,
-                   ": ", why));
+        at, StrCat("malformed nsboot.v1.BootstrapRequest payload in ",
+                   where_.Path(), ": ", why));
   }
 
   Status TooMany(const Field& field, absl::string_view name, size_t cap) const {
@@ -122,7 +140,7 @@ class Reader {
     return Varint(&field->value, /*max_bytes=*/10);
   }
 
-  const std::string& path() const { return path_; }
+  const Where& where() const { return where_; }
 
  private:
   // Security: at most max_bytes bytes are read; bits past 64 are dropped as
@@ -158,17 +176,8 @@ class Reader {
   absl::string_view data_;
   uint64_t base_;
   size_t pos_ = 0;
-  std::string path_;
+  const Where& where_;
 };
-
-std::string Child(const Reader& parent, absl::string_view name) {
-  return parent.path() == "BootstrapRequest" ? std::string(name)
-                                             : StrCat(parent.path(), ".", name);
-}
-
-std::string Child(const Reader& parent, absl::string_view name, size_t i) {
-  return StrCat(Child(parent, name), "[", i, "]");
-}
 
 // A repeated scalar: one varint, or a packed run of them. `add` takes each
 // value; `*count` counts the field's entries over all its occurrences and
@@ -184,7 +193,7 @@ Status RepeatedVarint(const Reader& reader, const Field& field,
     return OkStatus();
   }
   if (field.wire != kLen) return reader.Unknown(field);
-  Reader packed(field.bytes, field.bytes_offset, reader.path());
+  Reader packed(field.bytes, field.bytes_offset, reader.where());
   while (!packed.AtEnd()) {
     // A packed run is a sequence of bare varints; read each as the value of
     // a synthetic varint field.
@@ -333,8 +342,8 @@ Status RepeatedMessage(const Reader& reader, const Field& field,
                        Parse parse) {
   NSBOOT_RETURN_IF_ERROR(WantLen(reader, field));
   if (list->size() >= cap) return reader.TooMany(field, name, cap);
-  Reader sub(field.bytes, field.bytes_offset,
-             Child(reader, name, list->size()));
+  const Where where{&reader.where(), name, list->size()};
+  Reader sub(field.bytes, field.bytes_offset, where);
   return parse(sub, &list->emplace_back());
 }
 
@@ -408,14 +417,16 @@ Status ParseRequest(Reader& reader, BootstrapRequest* request) {
         NSBOOT_RETURN_IF_ERROR(WantLen(reader, f));
         // A repeated occurrence merges into the first.
         if (!request->options) request->options.emplace();
-        Reader sub(f.bytes, f.bytes_offset, Child(reader, "options"));
+        const Where where{&reader.where(), "options"};
+        Reader sub(f.bytes, f.bytes_offset, where);
         NSBOOT_RETURN_IF_ERROR(ParseOptions(sub, &*request->options));
         break;
       }
       case 14: {
         NSBOOT_RETURN_IF_ERROR(WantLen(reader, f));
         if (!request->netlink_layout) request->netlink_layout.emplace();
-        Reader sub(f.bytes, f.bytes_offset, Child(reader, "netlink_layout"));
+        const Where where{&reader.where(), "netlink_layout"};
+        Reader sub(f.bytes, f.bytes_offset, where);
         NSBOOT_RETURN_IF_ERROR(
             ParseNetlinkLayout(sub, &*request->netlink_layout));
         break;
@@ -522,7 +533,8 @@ StatusOr<BootstrapRequest> ParseRequestPayload(absl::string_view payload,
                                            kMaxFramePayloadSize));
   }
   BootstrapRequest request;
-  Reader reader(payload, base_offset, "BootstrapRequest");
+  const Where top;
+  Reader reader(payload, base_offset, top);
   NSBOOT_RETURN_IF_ERROR(ParseRequest(reader, &request));
   return request;
 }
