@@ -1,9 +1,24 @@
 #include "proto/nsboot/v1/plain_convert.h"
 
 #include <string>
+#include <vector>
 
 namespace nsboot {
 namespace v1 {
+
+namespace {
+
+void AddMappings(const std::vector<plain::IdMapping>& mappings,
+                 google::protobuf::RepeatedPtrField<IdMapping>* out) {
+  for (const plain::IdMapping& m : mappings) {
+    IdMapping* mapping = out->Add();
+    mapping->set_container_id(m.container_id);
+    mapping->set_host_id(m.host_id);
+    mapping->set_size(m.size);
+  }
+}
+
+}  // namespace
 
 plain::BootstrapRequest ToPlain(const BootstrapRequest& request) {
   plain::BootstrapRequest out;
@@ -86,18 +101,8 @@ BootstrapRequest ToProto(const plain::BootstrapRequest& request) {
         break;
     }
   }
-  for (const plain::IdMapping& m : request.uid_mappings) {
-    IdMapping* mapping = out.add_uid_mappings();
-    mapping->set_container_id(m.container_id);
-    mapping->set_host_id(m.host_id);
-    mapping->set_size(m.size);
-  }
-  for (const plain::IdMapping& m : request.gid_mappings) {
-    IdMapping* mapping = out.add_gid_mappings();
-    mapping->set_container_id(m.container_id);
-    mapping->set_host_id(m.host_id);
-    mapping->set_size(m.size);
-  }
+  AddMappings(request.uid_mappings, out.mutable_uid_mappings());
+  AddMappings(request.gid_mappings, out.mutable_gid_mappings());
   out.set_setgroups(request.setgroups);
   if (request.oom_score_adj) out.set_oom_score_adj(*request.oom_score_adj);
   if (request.rootless_euid) out.set_rootless_euid(*request.rootless_euid);
