@@ -151,18 +151,6 @@ inline Status PermissionDeniedError(absl::string_view m) {
 inline Status DataLossError(absl::string_view m) {
   return Status(StatusCode::kDataLoss, m);
 }
-inline Status UnimplementedError(absl::string_view m) {
-  return Status(StatusCode::kUnimplemented, m);
-}
-inline Status OutOfRangeError(absl::string_view m) {
-  return Status(StatusCode::kOutOfRange, m);
-}
-inline Status NotFoundError(absl::string_view m) {
-  return Status(StatusCode::kNotFound, m);
-}
-inline Status ResourceExhaustedError(absl::string_view m) {
-  return Status(StatusCode::kResourceExhausted, m);
-}
 
 // The code absl::ErrnoToStatusCode gives `error_number`.
 StatusCode ErrnoToStatusCode(int error_number);

@@ -5,7 +5,6 @@
 #define NSBOOT_COMMON_STATUS_ABSL_H_
 
 #include "absl/status/status.h"
-#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "common/status.h"
 
@@ -18,12 +17,6 @@ inline constexpr absl::string_view kByteOffsetPayloadUrl =
 
 absl::Status ToAbslStatus(const Status& status);
 Status FromAbslStatus(const absl::Status& status);
-
-template <typename T>
-absl::StatusOr<T> ToAbslStatusOr(StatusOr<T> status_or) {
-  if (!status_or.ok()) return ToAbslStatus(status_or.status());
-  return std::move(status_or).value();
-}
 
 }  // namespace nsboot
 

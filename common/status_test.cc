@@ -100,8 +100,8 @@ TEST(StatusOrTest, Matchers) {
   EXPECT_THAT(Status(), IsOk());
   EXPECT_THAT(InvalidArgumentError("x y"),
               StatusIs(absl::StatusCode::kInvalidArgument, "x y"));
-  EXPECT_THAT(StatusOr<int>(NotFoundError("z")),
-              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(StatusOr<int>(DataLossError("z")),
+              StatusIs(absl::StatusCode::kDataLoss));
 }
 
 TEST(StatusOrDeathTest, ValueOfAnErrorAborts) {
