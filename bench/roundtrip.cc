@@ -14,10 +14,13 @@
 //   floor           bench/hosts/floor_host.c: only the needed syscalls
 //   nsboot-native   pre-main hook, nsboot frames (no re-exec)
 //   nsboot-runc12   pre-main hook, runc netlink, runc 1.2+ dialect (no re-exec)
-//   nsboot-runc11   pre-main hook, runc netlink, runc 1.1 dialect (re-exec
-//                   from a sealed copy: the default, a read-only overlayfs)
+//   nsboot-runc11   pre-main hook, runc netlink, runc 1.1 dialect (runs
+//                   from a sealed copy: the default, a read-only overlayfs,
+//                   adopted in place without exec)
 //   nsboot-runc11-bind  the same with nsboot_seal_method = NSBOOT_SEAL_BIND
 //                   (a read-only bind clone of the binary), --nsboot_host_bindseal
+//   nsboot-runc11-reexec  the same with nsboot_seal_in_place = 0: re-executes
+//                   from the overlayfs copy, as nsexec does, --nsboot_host_reexec
 //   runc-nsexec     runc 1.1.5's nsexec.c in the same empty host
 //   nsboot-cli      nsboot run [--config F | --join PID] -- true
 //   util-linux      unshare ... true / nsenter --all -t PID true
@@ -198,7 +201,7 @@ void StopJoinTarget() {
 
 struct Paths {
   std::string floor, nsboot_host, nsboot_host_dynamic, nsboot_host_bindseal,
-      bare_host, runc_host,
+      nsboot_host_reexec, bare_host, runc_host,
       nsboot_cli, true_bin, unshare, nsenter, tmpdir;
 };
 Paths g_paths;
@@ -279,6 +282,7 @@ enum class Kind {
   kNsbootRunc12,
   kNsbootRunc11,
   kNsbootRunc11Bind,
+  kNsbootRunc11Reexec,
   kRuncNsexec,
   kCli,
   kUtilLinux
@@ -294,6 +298,7 @@ const Impl kImpls[] = {
     {"nsboot-runc12", Kind::kNsbootRunc12},
     {"nsboot-runc11", Kind::kNsbootRunc11},
     {"nsboot-runc11-bind", Kind::kNsbootRunc11Bind},
+    {"nsboot-runc11-reexec", Kind::kNsbootRunc11Reexec},
     {"runc-nsexec", Kind::kRuncNsexec},
     {"nsboot-cli", Kind::kCli},
     {"util-linux", Kind::kUtilLinux},
@@ -429,8 +434,10 @@ Sample RunHost(Kind kind, Scenario s) {
       break;
     case Kind::kNsbootRunc11:
     case Kind::kNsbootRunc11Bind:
-      binary = kind == Kind::kNsbootRunc11 ? g_paths.nsboot_host
-                                           : g_paths.nsboot_host_bindseal;
+    case Kind::kNsbootRunc11Reexec:
+      binary = kind == Kind::kNsbootRunc11       ? g_paths.nsboot_host
+               : kind == Kind::kNsbootRunc11Bind ? g_paths.nsboot_host_bindseal
+                                                 : g_paths.nsboot_host_reexec;
       env.push_back("_LIBCONTAINER_INITPIPE=3");
       env.push_back("NSBOOT_RUNC_DIALECT=11");
       request = &e.netlink11;
@@ -473,6 +480,8 @@ Sample RunHost(Kind kind, Scenario s) {
         got = ReadNativePids(sv[0], &stage1, &stage2, &out.error);
         break;
       case Kind::kNsbootRunc11:
+      case Kind::kNsbootRunc11Bind:
+      case Kind::kNsbootRunc11Reexec:
       case Kind::kRuncNsexec: {
         char nul = 'x';
         got = read(sv[0], &nul, 1) == 1 && nul == '\0';
@@ -489,8 +498,14 @@ Sample RunHost(Kind kind, Scenario s) {
         if (!got) out.error = "bad pid line: " + line;
         break;
       }
-      default:
+      case Kind::kCli:  // not hosts: RunCommandOnce
+      case Kind::kUtilLinux:
         break;
+    }
+    // Every host reports the final process, which the clock must include.
+    if (got && stage2 <= 0) {
+      got = false;
+      out.error = "no stage 2 pid read";
     }
   }
   int host_status, s1 = 0, s2 = 0;
@@ -607,6 +622,7 @@ bool Available(Kind kind, std::string* why) {
     case Kind::kNsbootRunc11: return exists(g_paths.nsboot_host);
     case Kind::kNsbootNativeDynamic: return exists(g_paths.nsboot_host_dynamic);
     case Kind::kNsbootRunc11Bind: return exists(g_paths.nsboot_host_bindseal);
+    case Kind::kNsbootRunc11Reexec: return exists(g_paths.nsboot_host_reexec);
     case Kind::kRuncNsexec: return exists(g_paths.runc_host);
     case Kind::kCli: return exists(g_paths.nsboot_cli);
     case Kind::kUtilLinux:
@@ -687,7 +703,7 @@ int RoundTrip() {
   }
   std::vector<std::string> wanted = SplitList(Flag(
       "impls", "floor,nsboot-native,nsboot-runc12,nsboot-runc11,"
-               "nsboot-runc11-bind,runc-nsexec,"
+               "nsboot-runc11-bind,nsboot-runc11-reexec,runc-nsexec,"
                "nsboot-native-dynlink,nsboot-cli,util-linux"));
   std::vector<Impl> impls;
   for (const auto& w : wanted) {
@@ -1066,6 +1082,7 @@ int main(int argc, char** argv) {
   g_paths.nsboot_host = Flag("nsboot_host", "");
   g_paths.nsboot_host_dynamic = Flag("nsboot_host_dynamic", "");
   g_paths.nsboot_host_bindseal = Flag("nsboot_host_bindseal", "");
+  g_paths.nsboot_host_reexec = Flag("nsboot_host_reexec", "");
   g_paths.bare_host = Flag("bare_host", "");
   g_paths.runc_host = Flag("runc_host", "");
   g_paths.nsboot_cli = Flag("nsboot", "");

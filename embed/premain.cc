@@ -104,11 +104,17 @@ SealMethod FirstSealMethod() {
   }
 }
 
-// Re-executes from a sealed copy unless already running from one. Returns
-// only when sealed (or with an error).
+// Makes the process run from a sealed copy unless it already does: in place
+// when it can (no exec: SealInPlace), else by re-executing. Returns only
+// when sealed (or with an error).
 Status EnsureSealed(char** argv) {
   if (IsSealed()) {
     unsetenv(kSealedMarker);  // not for the workload's environment
+    return OkStatus();
+  }
+  // In place needs CAP_SYS_ADMIN (or CAP_CHECKPOINT_RESTORE) and a binary it
+  // can remap; anything else re-executes, which also works unprivileged.
+  if (nsboot_seal_in_place != 0 && SealInPlace(FirstSealMethod()) == 0) {
     return OkStatus();
   }
   if (argv == nullptr || argv[0] == nullptr) {

@@ -1,18 +1,26 @@
 #include "embed/sealed_exe.h"
 
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <link.h>
 #include <linux/magic.h>
+#include <linux/prctl.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <initializer_list>
@@ -149,6 +157,248 @@ int OpenMemfdCopy() {
   return memfd.release();
 }
 
+// ---- adopting a sealed copy in place (no exec) ----
+
+// Reads the whole of a small /proc file into `buf` (NUL-terminated).
+// Returns its length, or a negative errno; -E2BIG if it does not fit.
+ssize_t ReadProcFile(const char* path, char* buf, size_t cap) {
+  Fd fd(open(path, O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) return NegErrno();
+  size_t len = 0;
+  for (;;) {
+    if (len + 1 >= cap) return -E2BIG;
+    ssize_t n = read(fd.get(), buf + len, cap - 1 - len);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return NegErrno();
+    if (n == 0) break;
+    len += static_cast<size_t>(n);
+  }
+  buf[len] = '\0';
+  return static_cast<ssize_t>(len);
+}
+
+// Parses an unsigned number in `base` (10 or 16) at *p, advancing past it.
+bool ParseNumber(const char** p, int base, uint64_t* out) {
+  uint64_t v = 0;
+  const char* s = *p;
+  for (;; ++s) {
+    int d;
+    if (*s >= '0' && *s <= '9') {
+      d = *s - '0';
+    } else if (base == 16 && *s >= 'a' && *s <= 'f') {
+      d = *s - 'a' + 10;
+    } else {
+      break;
+    }
+    if (v > (UINT64_MAX - static_cast<uint64_t>(d)) / static_cast<uint64_t>(base)) {
+      return false;
+    }
+    v = v * static_cast<uint64_t>(base) + static_cast<uint64_t>(d);
+  }
+  if (s == *p) return false;
+  *p = s;
+  *out = v;
+  return true;
+}
+
+bool Expect(const char** p, char c) {
+  if (**p != c) return false;
+  ++*p;
+  return true;
+}
+
+// The memory map PR_SET_MM_MAP wants, as the kernel has it now
+// (/proc/self/stat fields 26-28 and 45-51, see proc(5); brk from brk(0)).
+int ReadMmMap(struct prctl_mm_map* map) {
+  char buf[2048];
+  ssize_t n = ReadProcFile("/proc/self/stat", buf, sizeof(buf));
+  if (n < 0) return static_cast<int>(n);
+  // The command name (field 2) may hold anything; it ends at the last ')'.
+  const char* p = strrchr(buf, ')');
+  if (p == nullptr) return -EINVAL;
+  ++p;
+  uint64_t field[52] = {};
+  for (int i = 3; i <= 51; ++i) {
+    if (!Expect(&p, ' ')) return -EINVAL;
+    if (i == 3) {  // the state, a letter
+      if (*p == '\0' || *p == ' ') return -EINVAL;
+      ++p;
+      continue;
+    }
+    if (*p == '-') ++p;  // signed fields we do not use (priority, nice)
+    if (!ParseNumber(&p, 10, &field[i])) return -EINVAL;
+  }
+  memset(map, 0, sizeof(*map));
+  map->start_code = field[26];
+  map->end_code = field[27];
+  map->start_stack = field[28];
+  map->start_data = field[45];
+  map->end_data = field[46];
+  map->start_brk = field[47];
+  map->arg_start = field[48];
+  map->arg_end = field[49];
+  map->env_start = field[50];
+  map->env_end = field[51];
+  long brk = syscall(SYS_brk, 0);
+  if (brk <= 0) return -EINVAL;
+  map->brk = static_cast<uint64_t>(brk);
+  map->auxv = nullptr;  // auxv_size 0: the kernel keeps the saved auxv
+  map->auxv_size = 0;
+  return 0;
+}
+
+// A mapping of the running binary: what the kernel's ELF loader mapped from
+// the file for one PT_LOAD segment (or part of one), and whether the process
+// may have written it since.
+struct ExeMapping {
+  uintptr_t start;
+  uintptr_t end;
+  uint64_t offset;
+  int prot;
+  bool dirty;
+};
+constexpr int kMaxExeMappings = 32;
+
+int SegmentProt(uint32_t flags) {
+  return ((flags & PF_R) != 0 ? PROT_READ : 0) |
+         ((flags & PF_W) != 0 ? PROT_WRITE : 0) |
+         ((flags & PF_X) != 0 ? PROT_EXEC : 0);
+}
+
+// The file-backed mappings of the main program, from its program headers
+// (cheaper than /proc/self/maps, whose text the kernel builds for every
+// mapping of the process): [page_start(vaddr), page_end(vaddr + filesz))
+// of every PT_LOAD, at page_start(offset). Writable segments are dirty (data,
+// the page the kernel zeroed past it); their RELRO part is split off, read-
+// only since the dynamic loader relocated it. Returns how many, or a
+// negative errno: -ENOTSUP for text relocations (read-only pages written by
+// the loader) or no PT_PHDR (no way to find the load bias).
+int FindExeMappings(ExeMapping* out) {
+  const auto* phdr = reinterpret_cast<const ElfW(Phdr)*>(getauxval(AT_PHDR));
+  const size_t phnum = getauxval(AT_PHNUM);
+  const uintptr_t page = getauxval(AT_PAGESZ);
+  if (phdr == nullptr || phnum == 0 || page == 0) return -ENOTSUP;
+  const auto page_start = [page](uintptr_t a) { return a & ~(page - 1); };
+  const auto page_end = [page](uintptr_t a) {
+    return (a + page - 1) & ~(page - 1);
+  };
+  uintptr_t bias = 0;
+  bool have_bias = false;
+  uintptr_t relro_start = 0, relro_end = 0;
+  for (size_t i = 0; i < phnum; ++i) {
+    if (phdr[i].p_type == PT_PHDR) {
+      bias = reinterpret_cast<uintptr_t>(phdr) - phdr[i].p_vaddr;
+      have_bias = true;
+    }
+  }
+  if (!have_bias) return -ENOTSUP;
+  for (size_t i = 0; i < phnum; ++i) {
+    const ElfW(Phdr)& ph = phdr[i];
+    if (ph.p_type == PT_GNU_RELRO) {
+      // As glibc's _dl_protect_relro rounds it.
+      relro_start = page_start(bias + ph.p_vaddr);
+      relro_end = page_start(bias + ph.p_vaddr + ph.p_memsz);
+    } else if (ph.p_type == PT_DYNAMIC) {
+      for (const auto* d = reinterpret_cast<const ElfW(Dyn)*>(bias + ph.p_vaddr);
+           d->d_tag != DT_NULL; ++d) {
+        if (d->d_tag == DT_TEXTREL ||
+            (d->d_tag == DT_FLAGS && (d->d_un.d_val & DF_TEXTREL) != 0)) {
+          return -ENOTSUP;
+        }
+      }
+    }
+  }
+  int count = 0;
+  const auto add = [&](uintptr_t start, uintptr_t end, uint64_t offset,
+                       int prot, bool dirty) {
+    if (start >= end) return true;
+    if (count == kMaxExeMappings) return false;
+    out[count++] = ExeMapping{start, end, offset, prot, dirty};
+    return true;
+  };
+  for (size_t i = 0; i < phnum; ++i) {
+    const ElfW(Phdr)& ph = phdr[i];
+    if (ph.p_type != PT_LOAD || ph.p_filesz == 0) continue;
+    const uintptr_t start = page_start(bias + ph.p_vaddr);
+    const uintptr_t end = page_end(bias + ph.p_vaddr + ph.p_filesz);
+    const uint64_t offset = page_start(ph.p_offset);
+    const int prot = SegmentProt(ph.p_flags);
+    if ((ph.p_flags & PF_W) == 0) {
+      if (!add(start, end, offset, prot, false)) return -E2BIG;
+      continue;
+    }
+    // Writable: [start, relro) rw, [relro) r, [relro end, end) rw.
+    const uintptr_t r0 = relro_start < start ? start : relro_start;
+    const uintptr_t r1 = relro_end > end ? end : relro_end;
+    if (r0 < r1) {
+      if (!add(start, r0, offset, prot, true) ||
+          !add(r0, r1, offset + (r0 - start), prot & ~PROT_WRITE, true) ||
+          !add(r1, end, offset + (r1 - start), prot, true)) {
+        return -E2BIG;
+      }
+    } else if (!add(start, end, offset, prot, true)) {
+      return -E2BIG;
+    }
+  }
+  // Segments sharing a page would need one mapping with two contents.
+  for (int i = 0; i < count; ++i) {
+    for (int j = i + 1; j < count; ++j) {
+      if (out[i].start < out[j].end && out[j].start < out[i].end) {
+        return -ENOTSUP;
+      }
+    }
+  }
+  return count;
+}
+
+// Replaces the mapping with an anonymous copy of its content, atomically
+// (mremap over it), so nothing changes for the code that uses it.
+int ReplaceWithCopy(const ExeMapping& m) {
+  const size_t len = m.end - m.start;
+  void* where = reinterpret_cast<void*>(m.start);
+  if ((m.prot & PROT_READ) == 0) {  // nothing to keep (a PROT_NONE gap)
+    return mmap(where, len, m.prot, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
+                -1, 0) == MAP_FAILED
+               ? NegErrno()
+               : 0;
+  }
+  void* copy = mmap(nullptr, len, PROT_READ | PROT_WRITE,
+                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (copy == MAP_FAILED) return NegErrno();
+  memcpy(copy, where, len);
+  if (mprotect(copy, len, m.prot) != 0 ||
+      mremap(copy, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, where) ==
+          MAP_FAILED) {
+    int err = NegErrno();
+    munmap(copy, len);
+    return err;
+  }
+  return 0;
+}
+
+// Is `sealed` a copy of the running binary `exe` made by `method`? A bind
+// clone is the same inode; an overlayfs shows the lower file's inode number
+// on its own device (it is built from the binary's directory, which may
+// hold a newer binary by now); a memfd copy was just made from `exe`.
+bool IsCopyOf(const struct stat& sealed, const struct stat& exe,
+              SealMethod method) {
+  if (sealed.st_size != exe.st_size) return false;
+  switch (method) {
+    case SealMethod::kBindClone:
+      return sealed.st_dev == exe.st_dev && sealed.st_ino == exe.st_ino;
+    case SealMethod::kOverlayfs:
+      return sealed.st_ino == exe.st_ino &&
+             sealed.st_mtim.tv_sec == exe.st_mtim.tv_sec &&
+             sealed.st_mtim.tv_nsec == exe.st_mtim.tv_nsec &&
+             sealed.st_ctim.tv_sec == exe.st_ctim.tv_sec &&
+             sealed.st_ctim.tv_nsec == exe.st_ctim.tv_nsec;
+    case SealMethod::kMemfd:
+      return true;
+    default:
+      return false;
+  }
+}
+
 }  // namespace
 
 const char* SealMethodName(SealMethod method) {
@@ -211,6 +461,60 @@ int ReexecSealed(char* const argv[], char* const envp[], SealMethod first,
     err = NegErrno();
   }
   return err;
+}
+
+int AdoptSealedCopy(int sealed_fd, SealMethod method) {
+  struct stat exe, sealed;
+  if (stat("/proc/self/exe", &exe) != 0 || fstat(sealed_fd, &sealed) != 0) {
+    return NegErrno();
+  }
+  if (!IsCopyOf(sealed, exe, method)) return -ESTALE;
+  ExeMapping mappings[kMaxExeMappings];
+  const int count = FindExeMappings(mappings);
+  if (count < 0) return count;
+  if (count == 0) return -ENOENT;
+
+  // Ask first, with everything still in place: the kernel checks the
+  // privilege (EPERM) before it finds the binary still mapped (EBUSY).
+  struct prctl_mm_map map;
+  int err = ReadMmMap(&map);
+  if (err != 0) return err;
+  map.exe_fd = static_cast<uint32_t>(sealed_fd);
+  if (prctl(PR_SET_MM, PR_SET_MM_MAP, &map, sizeof(map), 0) == 0) return 0;
+  if (errno != EBUSY) return NegErrno();
+
+  // From here on every step keeps the process's memory as it was, so a
+  // failure part way leaves a process that runs as before (and re-executes).
+  for (int i = 0; i < count; ++i) {
+    const ExeMapping& m = mappings[i];
+    if (m.dirty) {
+      err = ReplaceWithCopy(m);
+    } else if (mmap(reinterpret_cast<void*>(m.start), m.end - m.start, m.prot,
+                    MAP_PRIVATE | MAP_FIXED, sealed_fd,
+                    static_cast<off_t>(m.offset)) == MAP_FAILED) {
+      err = NegErrno();
+    }
+    if (err != 0) return err;
+  }
+  return prctl(PR_SET_MM, PR_SET_MM_MAP, &map, sizeof(map), 0) == 0
+             ? 0
+             : NegErrno();
+}
+
+int SealInPlace(SealMethod method) {
+  Fd copy(OpenSealedCopy(method));
+  if (copy.get() < 0) return copy.get();
+  // mmap and PR_SET_MM_MAP need a readable fd; overlayfs and bind clones
+  // come as O_PATH.
+  int fd = copy.get();
+  if (method != SealMethod::kMemfd) {
+    char path[32];
+    snprintf(path, sizeof(path), "/proc/self/fd/%d", copy.get());
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return NegErrno();
+  }
+  Fd readable(fd == copy.get() ? copy.release() : fd);
+  return AdoptSealedCopy(readable.get(), method);
 }
 
 }  // namespace embed

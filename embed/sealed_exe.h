@@ -63,6 +63,25 @@ SealMethod RunningFromSealedExe();
 int ReexecSealed(char* const argv[], char* const envp[], SealMethod first,
                  SealMethod* tried);
 
+// Makes a sealed copy of the running binary, made with `method`
+// (kOverlayfs, kBindClone or kMemfd), the process's executable without
+// re-executing: every mapping of the binary is replaced by the same bytes
+// (read-only ones mapped from the copy, the ones the process may have
+// written as anonymous copies), then /proc/self/exe is pointed at the copy
+// (prctl PR_SET_MM_MAP with exe_fd; the kernel refuses while the old file is
+// still mapped). Afterwards nothing in the process refers to the host
+// binary, as after a re-execution, at a fraction of its cost.
+// Needs CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE in the caller's user
+// namespace; must run single-threaded (before main(), or in a process that
+// started no threads). Returns 0 or a negative errno: -EPERM without the
+// privilege, -ESTALE if the copy is not of the running binary (the file on
+// disk was replaced), -ENOTSUP for a binary it cannot handle (text
+// relocations, no PT_PHDR). On any failure the process runs as before.
+int SealInPlace(SealMethod method);
+
+// SealInPlace with an already open, readable copy.
+int AdoptSealedCopy(int sealed_fd, SealMethod method);
+
 // Opens a sealed copy of /proc/self/exe with the given method and returns
 // its fd (O_CLOEXEC; O_PATH-like for kOverlayfs and kBindClone), or a
 // negative errno. Exposed

@@ -5,6 +5,7 @@
 #include "embed/sealed_exe.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include <string>
@@ -19,14 +20,27 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-std::string RunProbe(const std::string& mode) {
-  std::string cmd = "embed/sealed_exe_probe " + mode + " embed/sealed_exe_probe";
+// Runs `command` (the probe, as some binary) with `args` and returns its
+// output; `status` gets its exit status, which must be 0 without it.
+std::string RunProbeAs(const std::string& command, const std::string& args,
+                       int* status) {
+  std::string cmd = command + " " + args;
   FILE* p = popen(cmd.c_str(), "r");
   std::string out;
   char buf[512];
   while (fgets(buf, sizeof(buf), p) != nullptr) out += buf;
-  EXPECT_EQ(pclose(p), 0) << out;
+  int st = pclose(p);
+  if (status != nullptr) {
+    *status = st;
+  } else {
+    EXPECT_EQ(st, 0) << out;
+  }
   return out;
+}
+
+std::string RunProbe(const std::string& mode) {
+  return RunProbeAs("embed/sealed_exe_probe", mode + " embed/sealed_exe_probe",
+                    nullptr);
 }
 
 TEST(SealedExeTest, TestBinaryItselfIsNotSealed) {
@@ -71,6 +85,75 @@ TEST(SealedExeTest, BindClone) {
   // The mount's root is the file itself.
   EXPECT_THAT(out, HasSubstr("exe_link=/\n"));
   EXPECT_EQ(MountCount(), mounts);
+}
+
+// In place: the same process goes on from the copy, its memory intact, and
+// nothing maps the host binary any more (the kernel checks that before it
+// repoints /proc/self/exe).
+constexpr char kStateIntact[] = "state=read-only data/42/7\n";
+
+TEST(SealedExeTest, InPlaceOverlayfs) {
+  if (geteuid() != 0) GTEST_SKIP() << "overlayfs sealing needs CAP_SYS_ADMIN";
+  const int mounts = MountCount();
+  std::string out = RunProbe("inplace-overlayfs");
+  EXPECT_THAT(out, HasSubstr(kStateIntact));
+  EXPECT_THAT(out, HasSubstr("host_still_mapped=no\n"));
+  EXPECT_THAT(out, HasSubstr("method=overlayfs\n"));
+  EXPECT_THAT(out, HasSubstr("open_for_write=Read-only file system\n"));
+  EXPECT_THAT(out, HasSubstr("same_as_host=no\n"));
+  EXPECT_EQ(MountCount(), mounts);
+}
+
+TEST(SealedExeTest, InPlaceBindClone) {
+  if (geteuid() != 0) GTEST_SKIP() << "a bind clone needs CAP_SYS_ADMIN";
+  const int mounts = MountCount();
+  std::string out = RunProbe("inplace-bind");
+  EXPECT_THAT(out, HasSubstr(kStateIntact));
+  EXPECT_THAT(out, HasSubstr("host_still_mapped=no\n"));
+  EXPECT_THAT(out, HasSubstr("method=read-only mount\n"));
+  EXPECT_THAT(out, Not(HasSubstr("open_for_write=ok")));
+  EXPECT_THAT(out, HasSubstr("exe_link=/\n"));
+  EXPECT_EQ(MountCount(), mounts);
+}
+
+TEST(SealedExeTest, InPlaceMemfd) {
+  if (geteuid() != 0) GTEST_SKIP() << "PR_SET_MM_MAP needs CAP_SYS_ADMIN";
+  std::string out = RunProbe("inplace-memfd");
+  EXPECT_THAT(out, HasSubstr(kStateIntact));
+  EXPECT_THAT(out, HasSubstr("host_still_mapped=no\n"));
+  EXPECT_THAT(out, HasSubstr("method=memfd\n"));
+  EXPECT_THAT(out, HasSubstr("exe_link=/memfd:nsboot:sealed-exe"));
+}
+
+// Without the privilege, nothing changes and the caller learns EPERM (the
+// hook then re-executes).
+TEST(SealedExeTest, InPlaceUnprivilegedIsRefusedUntouched) {
+  if (geteuid() != 0) GTEST_SKIP() << "the probe drops from root to nobody";
+  int status = 0;
+  std::string out =
+      RunProbeAs("embed/sealed_exe_probe",
+                 "inplace-memfd embed/sealed_exe_probe unprivileged", &status);
+  EXPECT_EQ(status, 1 << 8) << out;
+  EXPECT_THAT(out, HasSubstr("inplace_error=Operation not permitted\n"));
+}
+
+// An overlayfs is built from the binary's directory, which may show another
+// file by now (here a copy mounted over the directory): its bytes must not
+// be mapped over the running ones.
+TEST(SealedExeTest, InPlaceRefusesAReplacedBinary) {
+  if (geteuid() != 0) GTEST_SKIP() << "overlayfs sealing needs CAP_SYS_ADMIN";
+  const char* tmp = getenv("TEST_TMPDIR");
+  ASSERT_NE(tmp, nullptr);
+  std::string dir = std::string(tmp) + "/replaced";
+  std::string binary = dir + "/probe";
+  ASSERT_EQ(system(("mkdir -p " + dir + " && cp embed/sealed_exe_probe " +
+                    binary).c_str()),
+            0);
+  int status = 0;
+  std::string out = RunProbeAs(
+      binary, "inplace-overlayfs " + binary + " replace-binary", &status);
+  EXPECT_EQ(status, 1 << 8) << out;
+  EXPECT_THAT(out, HasSubstr("inplace_error=Stale file handle\n"));
 }
 
 TEST(SealedExeTest, MemfdSealsRefuseWrites) {

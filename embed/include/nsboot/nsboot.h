@@ -59,16 +59,17 @@ int nsboot_premain(int argc, char** argv, char** envp);
 extern const int nsboot_runc_dialect;
 
 /*
- * How the hook seals the binary before it re-executes (CVE-2019-5736; the
- * runc 1.1 dialect, or NSBOOT_SEAL_EXE=1). The library defines it weakly as
- * NSBOOT_SEAL_OVERLAYFS; a host may define another. Either way an
- * unprivileged process (no CAP_SYS_ADMIN) falls back to NSBOOT_SEAL_MEMFD.
+ * How the hook seals the binary (CVE-2019-5736; the runc 1.1 dialect, or
+ * NSBOOT_SEAL_EXE=1): it makes a read-only copy and runs from it, so that no
+ * process in a container can reach the host binary through /proc/PID/exe.
+ * The library defines it weakly as NSBOOT_SEAL_OVERLAYFS; a host may define
+ * another. Either way an unprivileged process (no CAP_SYS_ADMIN) falls back
+ * to NSBOOT_SEAL_MEMFD.
  *
  *   NSBOOT_SEAL_OVERLAYFS  a detached read-only overlayfs with no upper
  *                          layer: cannot be written by anyone. A superblock
- *                          is created and torn down per bootstrap: +0.15 to
- *                          +0.2 ms per runc 1.1 bootstrap against
- *                          NSBOOT_SEAL_BIND (docs/BENCHMARKS.md).
+ *                          is created and torn down per bootstrap (~0.1 ms
+ *                          more than NSBOOT_SEAL_BIND, docs/BENCHMARKS.md).
  *   NSBOOT_SEAL_BIND       a detached read-only bind mount of the binary
  *                          itself (open_tree + mount_setattr): runc 1.1's
  *                          protection without its temporary file and mount
@@ -84,6 +85,20 @@ extern const int nsboot_runc_dialect;
 #define NSBOOT_SEAL_BIND 2
 #define NSBOOT_SEAL_MEMFD 3
 extern const int nsboot_seal_method;
+
+/*
+ * How the process comes to run from the copy. 1 (the library's weak
+ * default): in place when it can, without exec: the binary's mappings are
+ * replaced by the same bytes from the copy (or anonymous copies of the
+ * pages the process has written), then /proc/self/exe is pointed at the
+ * copy (prctl PR_SET_MM_MAP; needs CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE,
+ * which root has; the kernel refuses while anything still maps the host
+ * binary). Otherwise, and always with 0, the process re-executes itself
+ * from the copy, as runc 1.1's nsexec does (~0.4 ms more per bootstrap).
+ *
+ *   const int nsboot_seal_in_place = 0;
+ */
+extern const int nsboot_seal_in_place;
 
 /* "nsboot <version>; schema versions 1". */
 const char* nsboot_version(void);
