@@ -28,9 +28,10 @@
 //     F_SEAL_SEAL|F_SEAL_SHRINK|F_SEAL_GROW|F_SEAL_WRITE. Costs a copy of the
 //     binary in memory while the process lives (runc#1980).
 //
-// Then the process re-executes itself (execveat AT_EMPTY_PATH) with the same
-// argv and environment. The re-executed process sees RunningFromSealedExe()
-// and goes on.
+// Then the process runs from the copy: SealInPlace adopts it without exec
+// when privileged (below); otherwise ReexecSealed re-executes the program
+// (execveat AT_EMPTY_PATH) with the same argv and environment, and the
+// re-executed process sees RunningFromSealedExe() and goes on.
 //
 // Everything here is pre-main safe: no heap allocation, no locks, no
 // threads; errors are negative errno values.
