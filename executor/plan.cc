@@ -454,11 +454,14 @@ PlanStep BecomeRoot(bool uid, bool gid) {
   return step;
 }
 
-// The native two-process plan: stage 0 joins, clones the final process into
-// every new namespace at once, writes its maps from outside, releases it.
+// The two-process plan: stage 0 joins, clones the final process into every
+// new namespace at once (but a runc 1.1 cgroup namespace, `init_unshare`),
+// writes its maps from outside, releases it. The runc protocols get a
+// placeholder for the stage-1 pid their parent reaps.
 void MakeTwoProcessStages(const v1::plain::BootstrapRequest& request,
                           const PlanOptions& options, const Facts& facts,
-                          bool user_maps, Plan* plan) {
+                          bool user_maps, uint32_t init_unshare, Plan* plan) {
+  const bool runc = options.protocol != ReplyProtocol::kNative;
   const bool joins = !facts.targets.empty();
   const bool create_user = facts.create_flags & kCloneNewUser;
   plan->processes = 2;
@@ -468,6 +471,10 @@ void MakeTwoProcessStages(const v1::plain::BootstrapRequest& request,
               "joined)"
             : "stage 0 clones the final process into every new namespace (no "
               "time namespace created)";
+  if (runc) {
+    StrAppend(&plan->init_reason,
+              "; stage1_pid is a placeholder process that exits at once");
+  }
 
   StagePlan& parent = plan->stages[0];
   parent.stage = v1::STAGE_PARENT;
@@ -476,7 +483,9 @@ void MakeTwoProcessStages(const v1::plain::BootstrapRequest& request,
   p.push_back(TextStep(StepKind::kSetName, v1::STEP_CLONE, parent.name));
   p.push_back(ValueStep(StepKind::kSetParentDeathSignal, v1::STEP_CLONE,
                         facts.intermediate_signal));
-  p.push_back(MakeStep(StepKind::kReplyReady, v1::STEP_REPLY));
+  if (options.protocol != ReplyProtocol::kRunc12) {
+    p.push_back(MakeStep(StepKind::kReplyReady, v1::STEP_REPLY));
+  }
   if (request.oom_score_adj.has_value()) {
     p.push_back(TextStep(StepKind::kWriteOomScoreAdj, v1::STEP_OOM_SCORE_ADJ,
                          StrCat(*request.oom_score_adj)));
@@ -492,7 +501,7 @@ void MakeTwoProcessStages(const v1::plain::BootstrapRequest& request,
     p.push_back(MakeStep(StepKind::kCloseNamespaces, v1::STEP_OPEN_NAMESPACE));
   }
   p.push_back(ValueStep(StepKind::kCloneFinal, v1::STEP_CLONE,
-                        facts.create_flags));
+                        facts.create_flags & ~init_unshare));
   if (user_maps) {
     // The final process is already in its user namespace and waits for
     // kRelease: no request is needed.
@@ -515,6 +524,9 @@ void MakeTwoProcessStages(const v1::plain::BootstrapRequest& request,
       p.push_back(std::move(step));
     }
   }
+  if (runc) {
+    p.push_back(MakeStep(StepKind::kClonePlaceholder, v1::STEP_CLONE));
+  }
   p.push_back(MakeStep(StepKind::kReplyPids, v1::STEP_REPLY));
   p.push_back(SyncStep(StepKind::kReleaseInit, SyncPoint::kRelease));
   {
@@ -524,20 +536,26 @@ void MakeTwoProcessStages(const v1::plain::BootstrapRequest& request,
   }
   p.push_back(MakeStep(StepKind::kParentDone, v1::STEP_SYNC));
 
+  // As stage 2 of the three-process plan, in the same order.
   StagePlan& init = plan->stages[2];
   init.stage = v1::STAGE_INIT;
   init.name = options.process_names[2];
   std::vector<PlanStep>& f = init.steps;
   f.push_back(TextStep(StepKind::kSetName, v1::STEP_CLONE, init.name));
   f.push_back(SyncStep(StepKind::kAwaitRelease, SyncPoint::kRelease));
-  if (create_user && (facts.uid_zero || facts.gid_zero)) {
-    f.push_back(BecomeRoot(facts.uid_zero, facts.gid_zero));
-  }
-  if (options.new_session) {
+  if (runc || options.new_session) {
     f.push_back(MakeStep(StepKind::kSetsid, v1::STEP_SET_IDS));
+  }
+  if (runc) {
+    f.push_back(BecomeRoot(true, true));
+  } else if (create_user && (facts.uid_zero || facts.gid_zero)) {
+    f.push_back(BecomeRoot(facts.uid_zero, facts.gid_zero));
   }
   if (facts.drop_groups) {
     f.push_back(MakeStep(StepKind::kDropGroups, v1::STEP_SETGROUPS));
+  }
+  if (init_unshare != 0) {
+    f.push_back(ValueStep(StepKind::kUnshare, v1::STEP_UNSHARE, init_unshare));
   }
   if (facts.final_signal != 0) {
     f.push_back(ValueStep(StepKind::kSetParentDeathSignal, v1::STEP_CLONE,
@@ -601,13 +619,9 @@ StatusOr<Plan> MakePlan(const v1::plain::BootstrapRequest& request,
   const uint32_t child_unshare =
       facts.create_flags & ~kCloneNewUser & ~init_unshare;
 
-  // Two processes where they are equivalent to three (native only: the
-  // runc protocols report two stage pids and runc 1.1 moves stage 1 into
-  // cgroups before stage 2 unshares cgroup).
+  // Two processes where they are equivalent to three.
   const char* three_why = nullptr;
-  if (runc) {
-    three_why = "";
-  } else if (!options.two_processes) {
+  if (!options.two_processes) {
     three_why = "PlanOptions.two_processes is off";
   } else if (facts.create_flags & kCloneNewTime) {
     three_why = "a new time namespace gets its offsets before any process "
@@ -618,9 +632,13 @@ StatusOr<Plan> MakePlan(const v1::plain::BootstrapRequest& request,
   } else if (joins && user_maps) {
     three_why = "joins and maps of a new user namespace: the maps are "
                 "written from the caller's namespaces, stage 1 dumpable";
+  } else if (facts.mount_sources) {
+    three_why = "mount sources: stage 0 opens them in stage 1's mount "
+                "namespace, before stage 2 exists";
   }
   if (three_why == nullptr) {
-    MakeTwoProcessStages(request, options, facts, user_maps, &plan);
+    MakeTwoProcessStages(request, options, facts, user_maps, init_unshare,
+                         &plan);
     return plan;
   }
 
@@ -631,13 +649,10 @@ StatusOr<Plan> MakePlan(const v1::plain::BootstrapRequest& request,
         "joined pid namespace: only children of stage 1 enter it";
   } else if (facts.create_flags & kCloneNewTime) {
     plan.init_reason = "new time namespace: only children of stage 1 enter it";
-  } else if (runc) {
-    plan.init_reason = "not needed for a namespace; the runc protocols always "
-                       "have three stages";
   } else {
     plan.init_reason = "not needed for a namespace";
   }
-  if (!runc) StrAppend(&plan.init_reason, "; three: ", three_why);
+  StrAppend(&plan.init_reason, "; three: ", three_why);
 
   // Stage 0: PARENT.
   StagePlan& parent = plan.stages[0];
@@ -825,6 +840,7 @@ const char* StepKindName(StepKind kind) {
     case StepKind::kWriteOomScoreAdj: return "write-oom-score-adj";
     case StepKind::kCloneChild: return "clone-child";
     case StepKind::kCloneFinal: return "clone-final";
+    case StepKind::kClonePlaceholder: return "clone-placeholder";
     case StepKind::kAwait: return "await";
     case StepKind::kAck: return "ack";
     case StepKind::kWriteSetgroups: return "write-setgroups";
@@ -982,6 +998,10 @@ std::string StepText(const Plan& plan, const PlanStep& step) {
       StrAppend(&out, " stage 2 (clone3 CLONE_PARENT|CLONE_PIDFD",
                 step.value == 0 ? "" : "; new ",
                 step.value == 0 ? "" : CloneFlagsNames(step.value), ")");
+      break;
+    case StepKind::kClonePlaceholder:
+      StrAppend(&out, " stage1_pid (clone3 CLONE_PARENT|CLONE_VM|CLONE_VFORK; "
+                      "exits at once)");
       break;
     case StepKind::kAwait:
     case StepKind::kAck:

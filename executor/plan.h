@@ -85,9 +85,11 @@ struct PlanOptions {
   // (O_CLOEXEC) in stage 1, so the final process has it.
   std::vector<int> mount_source_fds;
 
-  // Native protocol: use the two-process plan where it is equivalent to the
-  // three-process one (no time namespace created, no user namespace joined,
-  // no joins together with maps of a new user namespace). Off: always three.
+  // Use the two-process plan where it is equivalent to the three-process one
+  // (no time namespace created, no user namespace joined, no joins together
+  // with maps of a new user namespace; for runc 1.1, no mount sources). The
+  // runc protocols report a stage-1 pid, which their parent reaps: there it
+  // is a placeholder process that exits at once. Off: always three.
   bool two_processes = true;
 
   // The embedder has checked that this process runs from a sealed copy of
@@ -135,6 +137,8 @@ enum class StepKind {
   kCloneChild,            // clone3(CLONE_PARENT|CLONE_PIDFD) stage 1
   kCloneFinal,            // clone3(CLONE_PARENT|CLONE_PIDFD|create_flags)
                           // stage 2 (two-process plans)
+  kClonePlaceholder,      // a sibling that exits at once: the stage-1 pid
+                          // of the runc protocols' two-process plans
   kAwait,                 // wait for `sync` from stage 1
   kAck,                   // answer `sync` to stage 1
   // The /proc/<pid>/ files below are stage 1's (three processes) or the

@@ -450,9 +450,16 @@ TEST(MakePlanTest, ThreeProcessesWhereTwoAreNotEquivalent) {
     SCOPED_TRACE(text);
     EXPECT_EQ(MustPlan(text).processes, 2);
   }
-  // The runc protocols and two_processes = false: always three.
-  EXPECT_EQ(MustPlan("", Options(kRunc12)).processes, 3);
-  EXPECT_EQ(MustPlan("", Options(kRunc11)).processes, 3);
+  // The runc protocols too (with a placeholder stage 1), but runc 1.1's
+  // mount sources; two_processes = false: always three.
+  EXPECT_EQ(MustPlan("", Options(kRunc12)).processes, 2);
+  EXPECT_EQ(MustPlan("", Options(kRunc11)).processes, 2);
+  PlanOptions with_fds = Options(kRunc11);
+  with_fds.mount_source_fds = {5};
+  const Plan mount_sources = MustPlan(
+      "create_namespaces: NAMESPACE_MOUNT mount_sources: '/a'", with_fds);
+  EXPECT_EQ(mount_sources.processes, 3);
+  EXPECT_THAT(mount_sources.init_reason, HasSubstr("three: mount sources"));
   EXPECT_EQ(MustPlan("", Three()).processes, 3);
 }
 
@@ -676,19 +683,29 @@ TEST(MakePlanTest, RuncFinalStageDoesWhatRuncStage2Does) {
               ElementsAre("set-name", "await-release", "setsid",
                           "become-root gid uid", "drop-groups",
                           "unshare cgroup", "finish-return"));
-  // runc 1.1 keeps cgroupns for stage 2; 1.2+ unshares it in stage 1.
-  EXPECT_THAT(Kinds(plan.stages[1]), ::testing::Contains("unshare mnt"));
+  // runc 1.1 keeps cgroupns for stage 2 (after release); 1.2+ creates it
+  // with the others. Two processes: stage 0 clones the final process with
+  // them, and reports a placeholder as stage 1.
+  EXPECT_EQ(plan.processes, 2);
+  const auto clone_flags = [](const Plan& p) {
+    return CloneFlagsNames(
+        p.stages[0].steps[IndexOf(p.stages[0], StepKind::kCloneFinal)].value);
+  };
+  EXPECT_EQ(clone_flags(plan), "mnt,user");
+  EXPECT_LT(IndexOf(plan.stages[0], StepKind::kClonePlaceholder),
+            IndexOf(plan.stages[0], StepKind::kReplyPids));
   const Plan runc12 = MustPlan(R"pb(
     create_namespaces: [ NAMESPACE_USER, NAMESPACE_CGROUP, NAMESPACE_MOUNT ]
     uid_mappings { container_id: 0 host_id: 1000 size: 1 }
     gid_mappings { container_id: 0 host_id: 1000 size: 1 }
   )pb",
                                Options(kRunc12));
-  EXPECT_THAT(Kinds(runc12.stages[1]),
-              ::testing::Contains("unshare mnt,cgroup"));
+  EXPECT_EQ(clone_flags(runc12), "mnt,user,cgroup");
   EXPECT_THAT(Kinds(runc12.stages[2]),
               ElementsAre("set-name", "await-release", "setsid",
                           "become-root gid uid", "finish-return"));
+  // Native has no placeholder.
+  EXPECT_FALSE(Has(MustPlan("").stages[0], StepKind::kClonePlaceholder));
 }
 
 TEST(MakePlanTest, NativeFinalStageOptions) {
@@ -727,7 +744,7 @@ TEST(MakePlanTest, StageTwoReason) {
               HasSubstr("two_processes is off"));
   EXPECT_THAT(
       MustPlan("create_namespaces: NAMESPACE_NET", Options(kRunc12)).init_reason,
-      HasSubstr("runc protocols always have three stages"));
+      HasSubstr("stage1_pid is a placeholder"));
 }
 
 // Every request of one stage is awaited and answered by its peer, in order:
@@ -1032,26 +1049,17 @@ INSTANTIATE_TEST_SUITE_P(
                    R"(plan: schema v1, protocol runc-1.2, finish return, log level LOG_LEVEL_INFO
 create: mnt,uts,ipc,pid,net
 join: none
-processes: 3; stage 2: new pid namespace: only children of stage 1 enter it
-stage 0 PARENT "nsboot:0:PARENT": stays in the caller's namespaces, writes from outside, replies
+processes: 2; no stage 1: stage 0 clones the final process into every new namespace (no time namespace created); stage1_pid is a placeholder process that exits at once
+stage 0 PARENT "nsboot:0:PARENT": stays in the caller's namespaces, clones the final process, writes from outside, replies
    1. set-name "nsboot:0:PARENT"
    2. parent-death-signal 9
    3. write-oom-score-adj /proc/self/oom_score_adj "-999"
-   4. clone-child stage 1 (clone3 CLONE_PARENT|CLONE_PIDFD)
-   5. await init-pid
+   4. clone-final stage 2 (clone3 CLONE_PARENT|CLONE_PIDFD; new mnt,uts,ipc,pid,net)
+   5. clone-placeholder stage1_pid (clone3 CLONE_PARENT|CLONE_VM|CLONE_VFORK; exits at once)
    6. reply-pids (PID JSON line on the init pipe)
-   7. ack init-pid
-   8. await child-finish
-   9. release-init stage 2
-  10. await-init (init-finish)
-  11. parent-done (Run returns; the caller exits 0)
-stage 1 CHILD "nsboot:1:CHILD": joins and creates namespaces, clones stage 2, exits
-   1. set-name "nsboot:1:CHILD"
-   2. parent-death-signal 9
-   3. unshare mnt,uts,ipc,pid,net
-   4. clone-init stage 2 (clone3 CLONE_PARENT|CLONE_PIDFD)
-   5. report-init-pid (pid and pidfd of stage 2)
-   6. exit-child (child-finish, exit 0)
+   7. release-init stage 2
+   8. await-init (init-finish)
+   9. parent-done (Run returns; the caller exits 0)
 stage 2 INIT "nsboot:2:INIT": the final process
    1. set-name "nsboot:2:INIT"
    2. await-release
@@ -1082,7 +1090,7 @@ join:
   [4] pid from path "/proc/4242/ns/pid"
   [5] mnt from path "/proc/4242/ns/mnt"
   [6] cgroup from path "/proc/4242/ns/cgroup"
-processes: 3; stage 2: joined pid namespace: only children of stage 1 enter it
+processes: 3; stage 2: joined pid namespace: only children of stage 1 enter it; three: a joined user namespace: stage 0 stays privileged in the caller's user namespace to report the final namespaces
 stage 0 PARENT "nsboot:0:PARENT": stays in the caller's namespaces, writes from outside, replies
    1. set-name "nsboot:0:PARENT"
    2. parent-death-signal 9
@@ -1181,7 +1189,7 @@ stage 2 INIT "nsboot:2:INIT": the final process
 create: uts,time
 join:
   [0] pid,net of pid 77 (pidfd_open, one setns)
-processes: 3; stage 2: joined pid namespace: only children of stage 1 enter it
+processes: 3; stage 2: joined pid namespace: only children of stage 1 enter it; three: a new time namespace gets its offsets before any process is inside it
 stage 0 PARENT "nsboot:0:PARENT": stays in the caller's namespaces, writes from outside, replies
    1. set-name "nsboot:0:PARENT"
    2. parent-death-signal 15

@@ -769,7 +769,8 @@ Status ReplyPids(Ctx& ctx, const PlanStep& step) {
   v1::plain::BootstrapReply reply;
   reply.kind = v1::plain::BootstrapReply::Kind::kPids;
   v1::plain::Pids& pids = reply.pids;
-  // Two processes: there is no stage 1, stage1_pid is 0.
+  // Two processes: there is no stage 1, stage1_pid is 0 (native) or the
+  // placeholder (runc).
   pids.stage1_pid = ctx.child_pid;
   pids.stage2_pid = ctx.init_pid;
   // Every namespace file is on nsfs, so one stat gives the device for all;
@@ -948,6 +949,15 @@ StatusOr<RunOutcome> RunParent(Ctx& ctx) {
         ctx.init_pidfd = pidfd;
         sys::CloseFd(&ctx.init_sock[1]);
         Log(ctx, v1::LOG_LEVEL_DEBUG, StrCat("stage 2 (INIT) is pid ", pid));
+        break;
+      }
+      case StepKind::kClonePlaceholder: {
+        const pid_t pid = sys::CloneExitingSibling();
+        if (pid < 0) {
+          return ParentFailHere(ctx, step, -pid,
+                                "clone3 of the stage-1 placeholder");
+        }
+        ctx.child_pid = pid;
         break;
       }
       case StepKind::kAwait: {

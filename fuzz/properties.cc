@@ -345,12 +345,16 @@ int IndexOfKind(const std::vector<PlanStep>& steps, StepKind kind) {
   return -1;
 }
 
-// A two-process plan (native): stage 0 joins, clones the final process into
-// every new namespace, writes its maps from outside; no stage 1.
+// A two-process plan: stage 0 joins, clones the final process into every
+// new namespace, writes its maps from outside; no stage 1 (the runc
+// protocols report a placeholder instead).
 void CheckTwoProcessPlan(const v1::BootstrapRequest& request,
                          const PlanOptions& options, const Plan& plan) {
-  NSBOOT_FUZZ_CHECK(options.protocol == ReplyProtocol::kNative);
+  const bool runc = options.protocol != ReplyProtocol::kNative;
+  const bool runc11 = options.protocol == ReplyProtocol::kRunc11;
   NSBOOT_FUZZ_CHECK(options.two_processes);
+  NSBOOT_FUZZ_CHECK_MSG(plan.mount_sources.empty(),
+                        "mount sources, 2 processes");
   NSBOOT_FUZZ_CHECK(plan.stages[0].stage == v1::STAGE_PARENT);
   NSBOOT_FUZZ_CHECK(plan.stages[1].stage == v1::STAGE_UNSPECIFIED);
   NSBOOT_FUZZ_CHECK(plan.stages[1].steps.empty());
@@ -388,20 +392,27 @@ void CheckTwoProcessPlan(const v1::BootstrapRequest& request,
          s.kind != StepKind::kWriteTimeOffsets &&
          s.kind != StepKind::kSendMountSources) ||
         s.kind == StepKind::kCloneFinal ||
+        (runc && s.kind == StepKind::kClonePlaceholder) ||
         s.kind == StepKind::kOpenNamespaces || s.kind == StepKind::kJoin ||
         s.kind == StepKind::kCloseNamespaces;
     NSBOOT_FUZZ_CHECK_MSG(ok, "two-process stage 0 step %s",
                           executor::StepKindName(s.kind));
   }
+  // runc 1.1 unshares a new cgroup namespace in the final process, after
+  // the release, as its stage 2 does.
+  const uint32_t late = runc11 ? (create & 0x02000000) : 0;
   for (const PlanStep& s : f) {
-    NSBOOT_FUZZ_CHECK_MSG(IsStage2Kind(s.kind) && s.kind != StepKind::kUnshare,
+    NSBOOT_FUZZ_CHECK_MSG(IsStage2Kind(s.kind) &&
+                              (s.kind != StepKind::kUnshare ||
+                               (late != 0 && s.value == late)),
                           "two-process stage 2 step %s",
                           executor::StepKindName(s.kind));
   }
+  NSBOOT_FUZZ_CHECK(Count(f, StepKind::kUnshare) == (late != 0 ? 1 : 0));
   // One clone3 with every create flag.
   NSBOOT_FUZZ_CHECK(Count(p, StepKind::kCloneFinal) == 1);
   const int clone = IndexOfKind(p, StepKind::kCloneFinal);
-  NSBOOT_FUZZ_CHECK(p[clone].value == static_cast<int64_t>(create));
+  NSBOOT_FUZZ_CHECK(p[clone].value == static_cast<int64_t>(create & ~late));
   // Joins: every target once, all opened first, all before the clone, after
   // oom_score_adj and non-dumpable.
   std::vector<int> join_count(plan.join_targets.size(), 0);
@@ -450,9 +461,17 @@ void CheckTwoProcessPlan(const v1::BootstrapRequest& request,
                         static_cast<int>(i) < pids);
     }
   }
-  // The final process.
-  const bool root_uid = create_user && MapsZero(request.uid_mappings());
-  const bool root_gid = create_user && MapsZero(request.gid_mappings());
+  // The runc protocols' stage-1 pid: a placeholder, cloned before the pids.
+  NSBOOT_FUZZ_CHECK(Count(p, StepKind::kClonePlaceholder) == (runc ? 1 : 0));
+  if (runc) {
+    const int placeholder = IndexOfKind(p, StepKind::kClonePlaceholder);
+    NSBOOT_FUZZ_CHECK(clone < placeholder && placeholder < pids);
+  }
+  // The final process (runc: root, as its stage 2).
+  const bool root_uid =
+      runc || (create_user && MapsZero(request.uid_mappings()));
+  const bool root_gid =
+      runc || (create_user && MapsZero(request.gid_mappings()));
   NSBOOT_FUZZ_CHECK(Count(f, StepKind::kBecomeRoot) ==
                     (root_uid || root_gid ? 1 : 0));
   for (const PlanStep& s : f) {
@@ -464,7 +483,7 @@ void CheckTwoProcessPlan(const v1::BootstrapRequest& request,
                            !request.rootless_euid();
   NSBOOT_FUZZ_CHECK(Count(f, StepKind::kDropGroups) == (drop_groups ? 1 : 0));
   NSBOOT_FUZZ_CHECK(Count(f, StepKind::kSetsid) ==
-                    (options.new_session ? 1 : 0));
+                    (runc || options.new_session ? 1 : 0));
   const int pds = request.options().parent_death_signal();
   NSBOOT_FUZZ_CHECK(Count(f, StepKind::kSetParentDeathSignal) ==
                     (pds != 0 ? 1 : 0));
@@ -474,7 +493,8 @@ void CheckTwoProcessPlan(const v1::BootstrapRequest& request,
     }
   }
   // The conversation: one release, awaited; no other sync.
-  NSBOOT_FUZZ_CHECK(Count(p, StepKind::kReplyReady) == 1);
+  NSBOOT_FUZZ_CHECK(Count(p, StepKind::kReplyReady) ==
+                    (options.protocol == ReplyProtocol::kRunc12 ? 0 : 1));
   NSBOOT_FUZZ_CHECK(Count(p, StepKind::kReplyPids) == 1);
   NSBOOT_FUZZ_CHECK(Count(p, StepKind::kReleaseInit) == 1);
   NSBOOT_FUZZ_CHECK(Count(p, StepKind::kAwaitInit) == 1);

@@ -234,11 +234,14 @@ for r in runc runc-stock; do
   rc=0
   out=$(cd "$work/badns" && timeout 60 "$bin/$r" --root "$root" run "e2e-badns-$r" 2>&1) || rc=$?
   [ "$rc" = 1 ] || fail "$r badns: exit status $rc (want 1): $out"
-  grep -q 'level=fatal msg="nsexec-1\[[0-9]*\]: .*net' <<< "$out" ||
-    fail "$r badns: no FATAL line from stage 1 about the net namespace: $out"
+  # runc's nsexec joins in stage 1; nsboot's two-process plan in stage 0.
+  stage=1
+  [ "$r" = runc ] && stage=0
+  grep -q "level=fatal msg=\"nsexec-$stage\[[0-9]*\]: .*net" <<< "$out" ||
+    fail "$r badns: no FATAL line from stage $stage about the net namespace: $out"
   grep -q "can't get final child's PID from pipe: EOF" <<< "$out" ||
     fail "$r badns: unexpected error from runc: $out"
-  ok "$r badns: exit 1, stage 1's FATAL line forwarded: $(grep -o 'nsexec-1[^"]*' <<< "$out" | head -n1)"
+  ok "$r badns: exit 1, stage $stage's FATAL line forwarded: $(grep -o "nsexec-$stage[^\"]*" <<< "$out" | head -n1)"
 done
 
 echo "runc_e2e_test: all checks passed"

@@ -43,9 +43,10 @@ expect "native" 0 '^reply: ready, schema versions \[1\]$' \
 expect "native error" 1 \
   '^error: stage PARENT, step STEP_OPEN_NAMESPACE, errno 2, code 5: open net namespace /nonexistent/ns/net: No such file or directory$' -- \
   run -mode=native -join=net:/nonexistent/ns/net -- "${host}"
+# nsboot joins in stage 0 (two processes; runc's nsexec: stage 1).
 expect "netlink error" 1 \
-  '^log: fatal CHILD\[[0-9]+\]: open net namespace /nonexistent/ns/net' \
-  '^error: stage CHILD \(pid [0-9]+\): open net namespace /nonexistent/ns/net: No such file or directory$' -- \
+  '^log: fatal PARENT\[[0-9]+\]: open net namespace /nonexistent/ns/net' \
+  '^error: stage PARENT \(pid [0-9]+\): open net namespace /nonexistent/ns/net: No such file or directory$' -- \
   run -mode=netlink -join=net:/nonexistent/ns/net -- "${host}"
 # A request the child rejects before any process exists: a READER error.
 expect "native request error" 1 '^error: stage READER, step STEP_PLAN' -- \

@@ -88,7 +88,8 @@ class ParentTest(unittest.TestCase):
         result = process.run_runc([HOST], req, "runc-1.1")
         self.assertFalse(result.ok)
         self.assertEqual(result.error.level, "fatal")
-        self.assertEqual(result.error.stage, "CHILD")
+        # nsboot joins in stage 0 (two processes; runc's nsexec: stage 1).
+        self.assertEqual(result.error.stage, "PARENT")
         self.assertIn("/nonexistent/ns/net: No such file or directory",
                       result.error.message)
         self.assertEqual(result.stdout, "")
