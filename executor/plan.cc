@@ -1000,8 +1000,8 @@ std::string StepText(const Plan& plan, const PlanStep& step) {
                 step.value == 0 ? "" : CloneFlagsNames(step.value), ")");
       break;
     case StepKind::kClonePlaceholder:
-      StrAppend(&out, " stage1_pid (clone3 CLONE_PARENT|CLONE_VM|CLONE_VFORK; "
-                      "exits at once)");
+      StrAppend(&out, " stage1_pid (clone3 CLONE_PARENT|CLONE_VM; exits at "
+                      "once)");
       break;
     case StepKind::kAwait:
     case StepKind::kAck:

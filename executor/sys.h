@@ -39,9 +39,8 @@ pid_t Clone3(uint64_t flags, int* pidfd);
 // A child of the caller's parent (CLONE_PARENT) that exits at once with
 // status 0: the stage-1 pid the runc protocols report in a two-process
 // bootstrap, for their parent to reap. It shares the caller's memory and
-// runs no code but the exit (CLONE_VM | CLONE_VFORK, signals blocked), so no
-// page table is copied; the caller resumes once it has exited. Returns its
-// pid or -errno.
+// runs no code but the exit (CLONE_VM, signals blocked), so no page table is
+// copied, and the caller does not wait for it. Returns its pid or -errno.
 pid_t CloneExitingSibling();
 
 int PidfdOpen(pid_t pid);                // fd or -errno
