@@ -106,7 +106,7 @@ fi
 section "Soak ($SOAK_COUNT bootstraps, sequential and 4-way parallel)"
 for par in 1 4; do
   for sc in create user join; do
-    "$RT" --mode=soak "${HOSTS[@]}" --impls=nsboot-cli,nsboot-native \
+    "$RT" --mode=soak "${HOSTS[@]}" --impls=nsboot-cli,nsboot-native,nsboot-runc12,nsboot-runc11 \
       --scenario="$sc" --count="$SOAK_COUNT" --parallel="$par"
   done
 done | tee "$OUT/soak.txt"
