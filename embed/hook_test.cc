@@ -3,6 +3,7 @@
 // an init pipe, plays the parent (native frames or runc's netlink), and
 // checks what the host's main() saw. Needs root (namespaces, id maps).
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -187,6 +188,51 @@ TEST_F(HookTest, SealAssertedButNotDoneIsRefused) {
   NativeRun run = RunNative("embed/cxx_host", request);
   ASSERT_TRUE(run.replies.back().has_error());
   EXPECT_EQ(run.replies.back().error().step(), v1::STEP_SEAL_EXE);
+}
+
+// The /proc/N/ns/* paths of one process (runc exec's form) are joined by
+// pid, in one setns: the same namespaces, and a gone process is reported as
+// a pid rather than by the first path.
+TEST_F(HookTest, ProcPathsOfOneProcessAreJoinedByPid) {
+  int ready[2];
+  ASSERT_EQ(pipe(ready), 0);
+  const pid_t target = fork();
+  ASSERT_GE(target, 0);
+  if (target == 0) {
+    if (unshare(CLONE_NEWNET | CLONE_NEWUTS) != 0) _exit(1);
+    if (write(ready[1], "x", 1) != 1) _exit(1);
+    pause();
+    _exit(0);
+  }
+  close(ready[1]);
+  char c;
+  ASSERT_EQ(read(ready[0], &c, 1), 1);
+  close(ready[0]);
+  const std::string proc = absl::StrCat("/proc/", target, "/ns/");
+  v1::BootstrapRequest request;
+  for (auto [type, name] : {std::pair{v1::NAMESPACE_NET, "net"},
+                            std::pair{v1::NAMESPACE_UTS, "uts"}}) {
+    auto* join = request.add_join_namespaces();
+    join->set_type(type);
+    join->set_path(proc + name);
+  }
+  char target_net[64] = {0};
+  ASSERT_GT(readlink((proc + "net").c_str(), target_net, sizeof(target_net) - 1),
+            0);
+  NativeRun run = RunNative("embed/cxx_host", request);
+  ASSERT_TRUE(run.replies.back().has_pids()) << run.replies.back().DebugString();
+  EXPECT_EQ(run.report.at("ns.net"),
+            std::string(target_net).substr(5, strlen(target_net) - 6));
+  EXPECT_NE(run.report.at("ns.uts"), OwnNs("uts"));
+
+  kill(target, SIGKILL);
+  EXPECT_EQ(WaitExit(target), 128 + SIGKILL);
+  NativeRun gone = RunNative("embed/cxx_host", request);
+  ASSERT_TRUE(gone.replies.back().has_error());
+  EXPECT_THAT(gone.replies.back().error().message(),
+              HasSubstr(absl::StrCat("open net,uts namespaces of pid ", target,
+                                     ": No such process")));
+  EXPECT_EQ(gone.host_exit, 1);
 }
 
 // runc's contract, both dialects: netlink in, NUL (1.1) + PID JSON out.

@@ -29,6 +29,7 @@
 #include "embed/include/nsboot/nsboot.h"
 #include "embed/sealed_exe.h"
 #include "executor/plan.h"
+#include "executor/proc_joins.h"
 #include "executor/reply_sink.h"
 #include "executor/run.h"
 #include "executor/runc_replies.h"
@@ -178,7 +179,9 @@ int RunHook(char** argv) {
              : v1::STEP_READ_REQUEST,
          read.status());
   }
-  const v1::plain::BootstrapRequest& request = read->request;
+  v1::plain::BootstrapRequest& request = read->request;
+  // runc sends /proc/N/ns/* paths of one process: one setns by pid instead.
+  executor::JoinProcPathsByPid(&request);
   if (request.options_or_default().seal_exe && !sealed) {
     Fail(sink, v1::STEP_SEAL_EXE,
          FailedPreconditionError(

@@ -1,0 +1,124 @@
+#include "executor/proc_joins.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "proto/nsboot/v1/plain.h"
+
+namespace nsboot {
+namespace executor {
+namespace {
+
+using Join = v1::plain::NamespaceJoin;
+
+v1::plain::BootstrapRequest Paths(
+    const std::vector<std::pair<v1::Namespace, std::string>>& paths) {
+  v1::plain::BootstrapRequest request;
+  for (const auto& [type, path] : paths) {
+    Join join;
+    join.type = type;
+    join.target = Join::Target::kPath;
+    join.path = path;
+    request.join_namespaces.push_back(join);
+  }
+  return request;
+}
+
+TEST(CommonProcPidTest, RuncExecPaths) {
+  EXPECT_EQ(CommonProcPid(Paths({{v1::NAMESPACE_IPC, "/proc/4242/ns/ipc"},
+                                 {v1::NAMESPACE_UTS, "/proc/4242/ns/uts"},
+                                 {v1::NAMESPACE_NET, "/proc/4242/ns/net"},
+                                 {v1::NAMESPACE_PID, "/proc/4242/ns/pid"},
+                                 {v1::NAMESPACE_MOUNT, "/proc/4242/ns/mnt"},
+                                 {v1::NAMESPACE_CGROUP, "/proc/4242/ns/cgroup"},
+                                 {v1::NAMESPACE_USER, "/proc/4242/ns/user"},
+                                 {v1::NAMESPACE_TIME, "/proc/4242/ns/time"}})),
+            4242);
+}
+
+TEST(CommonProcPidTest, AnythingElseKeepsThePaths) {
+  const char* const kNotOne[][2] = {
+      {"/proc/7/ns/net", "/proc/8/ns/uts"},     // two processes
+      {"/proc/7/ns/uts", "/proc/7/ns/net"},     // files swapped
+      {"/proc/7/ns/net", "/run/netns/x"},       // a bind mount
+      {"/proc/07/ns/net", "/proc/07/ns/uts"},   // leading zero
+      {"/proc/0/ns/net", "/proc/0/ns/uts"},     // no pid 0
+      {"/proc/7/ns/net/", "/proc/7/ns/uts"},    // trailing slash
+      {"/proc/7/ns//net", "/proc/7/ns/uts"},
+      {"/proc/self/ns/net", "/proc/self/ns/uts"},
+      {"/proc/2147483648/ns/net", "/proc/2147483648/ns/uts"},  // > INT32_MAX
+      {"/proc/7/ns/", "/proc/7/ns/uts"},
+      {"/proc/7", "/proc/7/ns/uts"},
+      {"/proc/", "/proc/7/ns/uts"},
+      {"", "/proc/7/ns/uts"},
+  };
+  for (const auto& paths : kNotOne) {
+    SCOPED_TRACE(std::string(paths[0]) + " " + paths[1]);
+    EXPECT_EQ(CommonProcPid(Paths({{v1::NAMESPACE_NET, paths[0]},
+                                   {v1::NAMESPACE_UTS, paths[1]}})),
+              0);
+  }
+  // One path gains nothing; a pid target among them is not rewritten.
+  EXPECT_EQ(CommonProcPid(Paths({{v1::NAMESPACE_NET, "/proc/7/ns/net"}})), 0);
+  v1::plain::BootstrapRequest mixed = Paths(
+      {{v1::NAMESPACE_NET, "/proc/7/ns/net"}, {v1::NAMESPACE_UTS, "/proc/7/ns/uts"}});
+  Join by_pid;
+  by_pid.type = v1::NAMESPACE_IPC;
+  by_pid.target = Join::Target::kPid;
+  by_pid.pid = 7;
+  mixed.join_namespaces.push_back(by_pid);
+  EXPECT_EQ(CommonProcPid(mixed), 0);
+  EXPECT_EQ(CommonProcPid(v1::plain::BootstrapRequest()), 0);
+}
+
+TEST(JoinProcPathsByPidTest, RewritesWhenProcIsOurs) {
+  ASSERT_TRUE(ProcIsOwnPidNamespace())
+      << "the test runs with the machine's /proc";
+  const std::string self = std::to_string(getpid());
+  v1::plain::BootstrapRequest request =
+      Paths({{v1::NAMESPACE_NET, "/proc/" + self + "/ns/net"},
+             {v1::NAMESPACE_UTS, "/proc/" + self + "/ns/uts"}});
+  ASSERT_TRUE(JoinProcPathsByPid(&request));
+  for (const Join& join : request.join_namespaces) {
+    EXPECT_EQ(join.target, Join::Target::kPid);
+    EXPECT_EQ(join.pid, getpid());
+    EXPECT_EQ(join.path, "");
+  }
+  v1::plain::BootstrapRequest other =
+      Paths({{v1::NAMESPACE_NET, "/proc/" + self + "/ns/net"},
+             {v1::NAMESPACE_UTS, "/etc/hostname"}});
+  const v1::plain::BootstrapRequest before = other;
+  EXPECT_FALSE(JoinProcPathsByPid(&other));
+  EXPECT_TRUE(other == before);
+}
+
+// In a new pid namespace whose /proc is still the parent namespace's, the
+// numbers in /proc paths are not the ones pidfd_open would resolve: no
+// rewrite.
+TEST(JoinProcPathsByPidTest, ForeignProcIsNotOurs) {
+  if (geteuid() != 0) GTEST_SKIP() << "a new pid namespace needs root";
+  ASSERT_EQ(unshare(CLONE_NEWPID), 0);
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    // pid 1 of the new namespace; /proc shows the parent namespace.
+    v1::plain::BootstrapRequest request =
+        Paths({{v1::NAMESPACE_NET, "/proc/1/ns/net"},
+               {v1::NAMESPACE_UTS, "/proc/1/ns/uts"}});
+    const bool own = ProcIsOwnPidNamespace();
+    const bool rewritten = JoinProcPathsByPid(&request);
+    _exit(!own && !rewritten ? 0 : 1);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+}
+
+}  // namespace
+}  // namespace executor
+}  // namespace nsboot
