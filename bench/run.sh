@@ -45,6 +45,10 @@ BAZEL=(bazel --output_base="$OUTPUT_BASE")
   //bench:runc_nsexec_host //bench:rss_launcher \
   //bench:codec_bench //cli:nsboot_static >&2
 BIN=$("${BAZEL[@]}" info -c opt bazel-bin 2>/dev/null)
+# Bazel's server (a JVM with periodic tasks) would take CPU from the
+# bootstraps on this 2-vCPU machine: stop it; the runc level builds again
+# with a fresh one and stops it the same way.
+"${BAZEL[@]}" shutdown 2>/dev/null || true
 
 HOSTS=(
   --floor="$BIN/bench/floor_host.bin"
