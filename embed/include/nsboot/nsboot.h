@@ -68,8 +68,9 @@ extern const int nsboot_runc_dialect;
  *
  *   NSBOOT_SEAL_OVERLAYFS  a detached read-only overlayfs with no upper
  *                          layer: cannot be written by anyone. A superblock
- *                          is created and torn down per bootstrap (~0.1 ms
- *                          more than NSBOOT_SEAL_BIND, docs/BENCHMARKS.md).
+ *                          is created and torn down per bootstrap (up to
+ *                          ~0.1 ms more than NSBOOT_SEAL_BIND,
+ *                          docs/BENCHMARKS.md).
  *   NSBOOT_SEAL_BIND       a detached read-only bind mount of the binary
  *                          itself (open_tree + mount_setattr): runc 1.1's
  *                          protection without its temporary file and mount
@@ -94,7 +95,8 @@ extern const int nsboot_seal_method;
  * copy (prctl PR_SET_MM_MAP; needs CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE,
  * which root has; the kernel refuses while anything still maps the host
  * binary). Otherwise, and always with 0, the process re-executes itself
- * from the copy, as runc 1.1's nsexec does (~0.4 ms more per bootstrap).
+ * from the copy, as runc 1.1's nsexec does (~0.45 ms more per bootstrap
+ * for an empty C host).
  *
  *   const int nsboot_seal_in_place = 0;
  */
