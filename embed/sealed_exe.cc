@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <link.h>
 #include <linux/magic.h>
 #include <linux/prctl.h>
@@ -399,6 +400,27 @@ bool IsCopyOf(const struct stat& sealed, const struct stat& exe,
   }
 }
 
+// Whether the program whose headers are in memory (AT_PHDR, the one whose
+// segments get replaced) is the file `fd`: its ELF program header table
+// must be the same bytes. It is not when the binary was started through
+// the dynamic loader ("ld.so ./prog": /proc/self/exe is ld.so).
+bool IsRunningProgram(int fd) {
+  const auto* phdr = reinterpret_cast<const ElfW(Phdr)*>(getauxval(AT_PHDR));
+  const size_t phnum = getauxval(AT_PHNUM);
+  if (phdr == nullptr || phnum == 0 || phnum > 64) return false;
+  ElfW(Ehdr) ehdr;
+  if (pread(fd, &ehdr, sizeof(ehdr), 0) != static_cast<ssize_t>(sizeof(ehdr)) ||
+      memcmp(ehdr.e_ident, ELFMAG, SELFMAG) != 0 || ehdr.e_phnum != phnum ||
+      ehdr.e_phentsize != sizeof(ElfW(Phdr))) {
+    return false;
+  }
+  ElfW(Phdr) file[64];
+  const size_t bytes = phnum * sizeof(ElfW(Phdr));
+  return pread(fd, file, bytes, static_cast<off_t>(ehdr.e_phoff)) ==
+             static_cast<ssize_t>(bytes) &&
+         memcmp(file, phdr, bytes) == 0;
+}
+
 }  // namespace
 
 const char* SealMethodName(SealMethod method) {
@@ -469,6 +491,7 @@ int AdoptSealedCopy(int sealed_fd, SealMethod method) {
     return NegErrno();
   }
   if (!IsCopyOf(sealed, exe, method)) return -ESTALE;
+  if (!IsRunningProgram(sealed_fd)) return -ENOEXEC;
   ExeMapping mappings[kMaxExeMappings];
   const int count = FindExeMappings(mappings);
   if (count < 0) return count;
@@ -485,6 +508,10 @@ int AdoptSealedCopy(int sealed_fd, SealMethod method) {
 
   // From here on every step keeps the process's memory as it was, so a
   // failure part way leaves a process that runs as before (and re-executes).
+  // No signal handler may write the data between its copy and the swap.
+  sigset_t all, old_mask;
+  sigfillset(&all);
+  if (sigprocmask(SIG_SETMASK, &all, &old_mask) != 0) return NegErrno();
   for (int i = 0; i < count; ++i) {
     const ExeMapping& m = mappings[i];
     if (m.dirty) {
@@ -494,8 +521,10 @@ int AdoptSealedCopy(int sealed_fd, SealMethod method) {
                     static_cast<off_t>(m.offset)) == MAP_FAILED) {
       err = NegErrno();
     }
-    if (err != 0) return err;
+    if (err != 0) break;
   }
+  sigprocmask(SIG_SETMASK, &old_mask, nullptr);
+  if (err != 0) return err;
   return prctl(PR_SET_MM, PR_SET_MM_MAP, &map, sizeof(map), 0) == 0
              ? 0
              : NegErrno();

@@ -76,7 +76,8 @@ int ReexecSealed(char* const argv[], char* const envp[], SealMethod first,
 // namespace; must run single-threaded (before main(), or in a process that
 // started no threads). Returns 0 or a negative errno: -EPERM without the
 // privilege, -ESTALE if the copy is not of the running binary (the file on
-// disk was replaced), -ENOTSUP for a binary it cannot handle (text
+// disk was replaced), -ENOEXEC if the running program is not /proc/self/exe
+// (started as "ld.so ./prog"), -ENOTSUP for a binary it cannot handle (text
 // relocations, no PT_PHDR). On any failure the process runs as before.
 int SealInPlace(SealMethod method);
 

@@ -156,6 +156,17 @@ TEST(SealedExeTest, InPlaceRefusesAReplacedBinary) {
   EXPECT_THAT(out, HasSubstr("inplace_error=Stale file handle\n"));
 }
 
+// Started through the dynamic loader, /proc/self/exe is ld.so, not the
+// program whose segments are in memory: refused, the process untouched.
+TEST(SealedExeTest, InPlaceRefusesAProgramStartedByTheLoader) {
+  if (geteuid() != 0) GTEST_SKIP() << "a bind clone needs CAP_SYS_ADMIN";
+  int status = 0;
+  std::string out = RunProbeAs("/lib64/ld-linux-x86-64.so.2 embed/sealed_exe_probe",
+                               "inplace-bind embed/sealed_exe_probe", &status);
+  EXPECT_EQ(status, 1 << 8) << out;
+  EXPECT_THAT(out, HasSubstr("inplace_error=Exec format error\n"));
+}
+
 TEST(SealedExeTest, MemfdSealsRefuseWrites) {
   int fd = OpenSealedCopy(SealMethod::kMemfd);
   ASSERT_GE(fd, 0) << -fd;
