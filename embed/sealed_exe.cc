@@ -352,6 +352,32 @@ int FindExeMappings(ExeMapping* out) {
   return count;
 }
 
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define NSBOOT_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define NSBOOT_ASAN 1
+#endif
+
+// Copies a whole mapping. Under AddressSanitizer the mapping holds the
+// redzones between globals, which memcpy's interceptor reports: copy word
+// by word, uninstrumented.
+#ifdef NSBOOT_ASAN
+__attribute__((no_sanitize("address"))) void CopyMapping(void* dst,
+                                                         const void* src,
+                                                         size_t len) {
+  auto* d = static_cast<volatile uint64_t*>(dst);
+  const auto* from = static_cast<const volatile uint64_t*>(src);
+  for (size_t i = 0; i < len / sizeof(uint64_t); ++i) d[i] = from[i];
+}
+#else
+void CopyMapping(void* dst, const void* src, size_t len) {
+  memcpy(dst, src, len);
+}
+#endif
+
 // Replaces the mapping with an anonymous copy of its content, atomically
 // (mremap over it), so nothing changes for the code that uses it.
 int ReplaceWithCopy(const ExeMapping& m) {
@@ -366,7 +392,7 @@ int ReplaceWithCopy(const ExeMapping& m) {
   void* copy = mmap(nullptr, len, PROT_READ | PROT_WRITE,
                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (copy == MAP_FAILED) return NegErrno();
-  memcpy(copy, where, len);
+  CopyMapping(copy, where, len);
   if (mprotect(copy, len, m.prot) != 0 ||
       mremap(copy, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, where) ==
           MAP_FAILED) {

@@ -1,5 +1,6 @@
 #include "executor/proc_joins.h"
 
+#include <sched.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -102,17 +103,26 @@ TEST(JoinProcPathsByPidTest, RewritesWhenProcIsOurs) {
 // rewrite.
 TEST(JoinProcPathsByPidTest, ForeignProcIsNotOurs) {
   if (geteuid() != 0) GTEST_SKIP() << "a new pid namespace needs root";
-  ASSERT_EQ(unshare(CLONE_NEWPID), 0);
+  // In a child: LeakSanitizer cannot stop the world of a process whose
+  // children go into another pid namespace.
   const pid_t child = fork();
   ASSERT_GE(child, 0);
   if (child == 0) {
-    // pid 1 of the new namespace; /proc shows the parent namespace.
-    v1::plain::BootstrapRequest request =
-        Paths({{v1::NAMESPACE_NET, "/proc/1/ns/net"},
-               {v1::NAMESPACE_UTS, "/proc/1/ns/uts"}});
-    const bool own = ProcIsOwnPidNamespace();
-    const bool rewritten = JoinProcPathsByPid(&request);
-    _exit(!own && !rewritten ? 0 : 1);
+    if (unshare(CLONE_NEWPID) != 0) _exit(2);
+    const pid_t init = fork();
+    if (init < 0) _exit(2);
+    if (init == 0) {
+      // pid 1 of the new namespace; /proc shows the parent namespace.
+      v1::plain::BootstrapRequest request =
+          Paths({{v1::NAMESPACE_NET, "/proc/1/ns/net"},
+                 {v1::NAMESPACE_UTS, "/proc/1/ns/uts"}});
+      const bool own = ProcIsOwnPidNamespace();
+      const bool rewritten = JoinProcPathsByPid(&request);
+      _exit(getpid() == 1 && !own && !rewritten ? 0 : 1);
+    }
+    int status = 0;
+    if (waitpid(init, &status, 0) != init) _exit(2);
+    _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 3);
   }
   int status = 0;
   ASSERT_EQ(waitpid(child, &status, 0), child);
