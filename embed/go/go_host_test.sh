@@ -21,8 +21,11 @@ t0=$(date +%s%N)
 (cd "$gopath/src/gohost" && go build -o "$tmp/gohost" .)
 echo "built the Go host in $(( ($(date +%s%N) - t0) / 1000000 )) ms (GOCACHE=$GOCACHE)"
 NSBOOT_GO_HOST="$tmp/gohost" "$driver"
-# The same host with the cheaper seal (-tags nsboot_seal_bind), through
-# runc 1.1's contract, the one that re-executes.
+# The same host with the cheaper seal (-tags nsboot_seal_bind), and one
+# that re-executes from the copy (-tags nsboot_seal_reexec), through runc
+# 1.1's contract, the one that seals.
 (cd "$gopath/src/gohost" && go build -tags nsboot_seal_bind -o "$tmp/gohost-bind" .)
 NSBOOT_GO_HOST="$tmp/gohost-bind" NSBOOT_GO_HOST_SEAL=bind \
-  exec "$driver" "--gtest_filter=*RuncParent*"
+  "$driver" "--gtest_filter=*RuncParent*"
+(cd "$gopath/src/gohost" && go build -tags nsboot_seal_reexec -o "$tmp/gohost-reexec" .)
+NSBOOT_GO_HOST="$tmp/gohost-reexec" exec "$driver" "--gtest_filter=*RuncParent*"

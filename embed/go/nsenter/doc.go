@@ -16,11 +16,13 @@
 // See docs/EMBEDDING.md.
 //
 // The runc dialect is 1.1 (runc 1.0.0-rc94 .. 1.1.x: the "\0" handshake,
-// mount sources, the sealed re-execution). Build with -tags nsboot_runc12 for
+// mount sources, the seal). Build with -tags nsboot_runc12 for
 // runc 1.2 and later. The parent's NSBOOT_RUNC_DIALECT environment variable,
 // when set, takes precedence over either.
 //
-// The sealed re-execution (CVE-2019-5736) runs from a read-only overlayfs by
-// default; -tags nsboot_seal_bind uses a read-only detached bind clone of
-// the binary instead (cheaper, weaker: docs/EMBEDDING.md, "The seal").
+// The seal (CVE-2019-5736) is a read-only overlayfs copy of the binary by
+// default, adopted in place; -tags nsboot_seal_bind uses a read-only
+// detached bind clone of the binary instead (cheaper, weaker), and
+// -tags nsboot_seal_reexec re-executes from the copy as runc's nsexec does
+// (docs/EMBEDDING.md, "The seal").
 package nsenter
