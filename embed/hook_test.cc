@@ -191,8 +191,7 @@ TEST_F(HookTest, SealAssertedButNotDoneIsRefused) {
 }
 
 // The /proc/N/ns/* paths of one process (runc exec's form) are joined by
-// pid, in one setns: the same namespaces, and a gone process is reported as
-// a pid rather than by the first path.
+// pid, in one setns (the debug log says so), into the same namespaces.
 TEST_F(HookTest, ProcPathsOfOneProcessAreJoinedByPid) {
   int ready[2];
   ASSERT_EQ(pipe(ready), 0);
@@ -210,6 +209,7 @@ TEST_F(HookTest, ProcPathsOfOneProcessAreJoinedByPid) {
   close(ready[0]);
   const std::string proc = absl::StrCat("/proc/", target, "/ns/");
   v1::BootstrapRequest request;
+  request.mutable_options()->set_log_level(v1::LOG_LEVEL_DEBUG);
   for (auto [type, name] : {std::pair{v1::NAMESPACE_NET, "net"},
                             std::pair{v1::NAMESPACE_UTS, "uts"}}) {
     auto* join = request.add_join_namespaces();
@@ -224,14 +224,20 @@ TEST_F(HookTest, ProcPathsOfOneProcessAreJoinedByPid) {
   EXPECT_EQ(run.report.at("ns.net"),
             std::string(target_net).substr(5, strlen(target_net) - 6));
   EXPECT_NE(run.report.at("ns.uts"), OwnNs("uts"));
+  std::string logs;
+  for (const v1::BootstrapReply& r : run.replies) {
+    if (r.has_log()) absl::StrAppend(&logs, r.log().message(), "\n");
+  }
+  EXPECT_THAT(logs, HasSubstr(absl::StrCat("opened net,uts namespaces of pid ",
+                                           target, "\n")));
 
+  // A process that is gone: the paths are kept, and the error names one.
   kill(target, SIGKILL);
   EXPECT_EQ(WaitExit(target), 128 + SIGKILL);
   NativeRun gone = RunNative("embed/cxx_host", request);
   ASSERT_TRUE(gone.replies.back().has_error());
   EXPECT_THAT(gone.replies.back().error().message(),
-              HasSubstr(absl::StrCat("open net,uts namespaces of pid ", target,
-                                     ": No such process")));
+              HasSubstr(absl::StrCat("/proc/", target, "/ns/net")));
   EXPECT_EQ(gone.host_exit, 1);
 }
 

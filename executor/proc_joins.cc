@@ -3,10 +3,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <string>
@@ -48,36 +50,36 @@ int32_t CommonProcPid(const v1::plain::BootstrapRequest& request) {
   return common;
 }
 
-bool ProcIsOwnPidNamespace() {
+bool ProcNamesSameProcess(int32_t pid) {
   struct statfs fs;
   if (statfs("/proc", &fs) != 0 || fs.f_type != PROC_SUPER_MAGIC) return false;
-  // NSpid lists this task's pid in every pid namespace from the one /proc
-  // was mounted for down to its own: one number means they are the same.
-  // (/proc/self cannot tell: it resolves in the mount's namespace too.)
-  const int fd = open("/proc/thread-self/status", O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  char buf[4096];
-  size_t len = 0;
-  for (;;) {
-    const ssize_t n = read(fd, buf + len, sizeof(buf) - 1 - len);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    len += static_cast<size_t>(n);
-    if (len == sizeof(buf) - 1) break;
-  }
-  close(fd);
+  const int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+  if (pidfd < 0) return false;
+  // A pidfd's fdinfo gives its process's pid as numbered by the pid
+  // namespace of the /proc it is read through (0 if that namespace cannot
+  // see it): the number "/proc/N" goes by.
+  char path[64];
+  snprintf(path, sizeof(path), "/proc/thread-self/fdinfo/%d", pidfd);
+  const int fd = open(path, O_RDONLY | O_CLOEXEC);
+  char buf[512];
+  ssize_t len = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+  if (fd >= 0) close(fd);
+  close(pidfd);
+  if (len <= 0) return false;
   buf[len] = '\0';
-  const char* line = strstr(buf, "\nNSpid:\t");
+  const char* line = strstr(buf, "\nPid:\t");
   if (line == nullptr) return false;
-  const char* p = line + 8;
-  if (*p < '1' || *p > '9') return false;
-  while (*p >= '0' && *p <= '9') ++p;
-  return *p == '\n';  // a second number would follow a tab
+  int64_t seen = 0;
+  const char* p = line + 6;
+  for (; *p >= '0' && *p <= '9' && seen <= INT32_MAX; ++p) {
+    seen = seen * 10 + (*p - '0');
+  }
+  return *p == '\n' && seen == pid;
 }
 
 bool JoinProcPathsByPid(v1::plain::BootstrapRequest* request) {
   const int32_t pid = CommonProcPid(*request);
-  if (pid == 0 || !ProcIsOwnPidNamespace()) return false;
+  if (pid == 0 || !ProcNamesSameProcess(pid)) return false;
   for (v1::plain::NamespaceJoin& join : request->join_namespaces) {
     join.target = v1::plain::NamespaceJoin::Target::kPid;
     join.path.clear();

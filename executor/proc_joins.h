@@ -5,14 +5,13 @@
 //
 // Only where it means the same thing: every join target is a path
 // "/proc/N/ns/NAME" with the same N (decimal, no leading zero) and NAME the
-// file of the target's type, there are at least two, and "/proc" is the
-// procfs of the caller's own pid namespace (statfs says procfs, and the
-// caller's NSpid there has one entry), so that N names the same
-// process for pidfd_open as in the paths. Like the paths, a pid names
+// file of the target's type, there are at least two, and "/proc/N" is the
+// process pidfd_open(N) gives (statfs says /proc is procfs, and the
+// pidfd's fdinfo read through it shows pid N: a /proc of another pid
+// namespace numbers processes differently). Like the paths, a pid names
 // whatever process has it when stage 0 opens it; the namespaces are then
-// taken in one step instead of one open each. The error for a process that
-// is gone reads "open net,uts namespaces of pid N: No such process" instead
-// of "open net namespace /proc/N/ns/net: No such file or directory".
+// taken in one step instead of one open each. A process that is already
+// gone keeps its paths (and the error names the first).
 #ifndef NSBOOT_EXECUTOR_PROC_JOINS_H_
 #define NSBOOT_EXECUTOR_PROC_JOINS_H_
 
@@ -28,11 +27,11 @@ namespace executor {
 // 0 otherwise. Pure.
 int32_t CommonProcPid(const v1::plain::BootstrapRequest& request);
 
-// Whether "/proc" is the procfs of the caller's pid namespace.
-bool ProcIsOwnPidNamespace();
+// Whether "/proc/`pid`" is the process pidfd_open(`pid`) refers to.
+bool ProcNamesSameProcess(int32_t pid);
 
 // Rewrites the path targets of `request` into pid targets when
-// CommonProcPid and ProcIsOwnPidNamespace allow it. Returns whether it did.
+// CommonProcPid and ProcNamesSameProcess allow it. Returns whether it did.
 bool JoinProcPathsByPid(v1::plain::BootstrapRequest* request);
 
 }  // namespace executor

@@ -78,7 +78,7 @@ TEST(CommonProcPidTest, AnythingElseKeepsThePaths) {
 }
 
 TEST(JoinProcPathsByPidTest, RewritesWhenProcIsOurs) {
-  ASSERT_TRUE(ProcIsOwnPidNamespace())
+  ASSERT_TRUE(ProcNamesSameProcess(getpid()))
       << "the test runs with the machine's /proc";
   const std::string self = std::to_string(getpid());
   v1::plain::BootstrapRequest request =
@@ -100,7 +100,7 @@ TEST(JoinProcPathsByPidTest, RewritesWhenProcIsOurs) {
 
 // In a new pid namespace whose /proc is still the parent namespace's, the
 // numbers in /proc paths are not the ones pidfd_open would resolve: no
-// rewrite.
+// rewrite. (Here "/proc/1" is the machine's init, pidfd_open(1) ourselves.)
 TEST(JoinProcPathsByPidTest, ForeignProcIsNotOurs) {
   if (geteuid() != 0) GTEST_SKIP() << "a new pid namespace needs root";
   // In a child: LeakSanitizer cannot stop the world of a process whose
@@ -116,7 +116,7 @@ TEST(JoinProcPathsByPidTest, ForeignProcIsNotOurs) {
       v1::plain::BootstrapRequest request =
           Paths({{v1::NAMESPACE_NET, "/proc/1/ns/net"},
                  {v1::NAMESPACE_UTS, "/proc/1/ns/uts"}});
-      const bool own = ProcIsOwnPidNamespace();
+      const bool own = ProcNamesSameProcess(1);
       const bool rewritten = JoinProcPathsByPid(&request);
       _exit(getpid() == 1 && !own && !rewritten ? 0 : 1);
     }

@@ -840,6 +840,11 @@ Status ParentOpenNamespaces(Ctx& ctx, const PlanStep& step) {
           StrCat("open ", TargetDescription(target, what, sizeof(what))));
     }
     ctx.ns_fds[i] = fd;
+    if (v1::LOG_LEVEL_DEBUG <= plan.log_level) {
+      char what[160];
+      Log(ctx, v1::LOG_LEVEL_DEBUG,
+          StrCat("opened ", TargetDescription(target, what, sizeof(what))));
+    }
   }
   return OkStatus();
 }
