@@ -4,10 +4,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <signal.h>
 #include <link.h>
 #include <linux/magic.h>
 #include <linux/prctl.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -21,7 +21,6 @@
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
-#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <initializer_list>
@@ -178,23 +177,14 @@ ssize_t ReadProcFile(const char* path, char* buf, size_t cap) {
   return static_cast<ssize_t>(len);
 }
 
-// Parses an unsigned number in `base` (10 or 16) at *p, advancing past it.
-bool ParseNumber(const char** p, int base, uint64_t* out) {
+// Parses a decimal number at *p, advancing past it.
+bool ParseDecimal(const char** p, uint64_t* out) {
   uint64_t v = 0;
   const char* s = *p;
-  for (;; ++s) {
-    int d;
-    if (*s >= '0' && *s <= '9') {
-      d = *s - '0';
-    } else if (base == 16 && *s >= 'a' && *s <= 'f') {
-      d = *s - 'a' + 10;
-    } else {
-      break;
-    }
-    if (v > (UINT64_MAX - static_cast<uint64_t>(d)) / static_cast<uint64_t>(base)) {
-      return false;
-    }
-    v = v * static_cast<uint64_t>(base) + static_cast<uint64_t>(d);
+  for (; *s >= '0' && *s <= '9'; ++s) {
+    const uint64_t d = static_cast<uint64_t>(*s - '0');
+    if (v > (UINT64_MAX - d) / 10) return false;
+    v = v * 10 + d;
   }
   if (s == *p) return false;
   *p = s;
@@ -226,8 +216,8 @@ int ReadMmMap(struct prctl_mm_map* map) {
       ++p;
       continue;
     }
-    if (*p == '-') ++p;  // signed fields we do not use (priority, nice)
-    if (!ParseNumber(&p, 10, &field[i])) return -EINVAL;
+    if (*p == '-') ++p;  // signed fields, unused here (priority, nice)
+    if (!ParseDecimal(&p, &field[i])) return -EINVAL;
   }
   memset(map, 0, sizeof(*map));
   map->start_code = field[26];
