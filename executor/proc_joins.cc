@@ -59,7 +59,7 @@ bool ProcNamesSameProcess(int32_t pid) {
   // namespace of the /proc it is read through (0 if that namespace cannot
   // see it): the number "/proc/N" goes by.
   char path[64];
-  snprintf(path, sizeof(path), "/proc/thread-self/fdinfo/%d", pidfd);
+  snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", pidfd);
   const int fd = open(path, O_RDONLY | O_CLOEXEC);
   char buf[512];
   ssize_t len = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
