@@ -23,6 +23,7 @@
 #include "common/status.h"
 #include "common/str_cat.h"
 #include "executor/plan.h"
+#include "executor/proc_joins.h"
 #include "fuzz/check.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "proto/nsboot/v1/plain_convert.h"
@@ -778,6 +779,47 @@ void CheckPlanMatchesRequest(const v1::BootstrapRequest& request,
   NSBOOT_FUZZ_CHECK(f.back().kind == finish);
 }
 
+// executor::CommonProcPid accepts exactly the canonical runc join paths:
+// "/proc/N/ns/NAME" of one N > 0 (no leading zero) with NAME the file of
+// each target's type, two targets or more, nothing else.
+void CheckProcPid(const v1::BootstrapRequest& request) {
+  const v1::plain::BootstrapRequest plain = v1::ToPlain(request);
+  const int32_t pid = executor::CommonProcPid(plain);
+  int64_t expected = 0;
+  bool canonical = plain.join_namespaces.size() >= 2;
+  for (const v1::plain::NamespaceJoin& join : plain.join_namespaces) {
+    if (!canonical) break;
+    if (join.target != v1::plain::NamespaceJoin::Target::kPath) {
+      canonical = false;
+      break;
+    }
+    // N from the first path, then every path must be spelled with it.
+    if (expected == 0) {
+      const std::string& path = join.path;
+      size_t i = 6;
+      if (path.compare(0, 6, "/proc/") != 0 || path.size() <= i ||
+          path[i] < '1' || path[i] > '9') {
+        canonical = false;
+        break;
+      }
+      for (; i < path.size() && path[i] >= '0' && path[i] <= '9' &&
+             expected <= INT32_MAX;
+           ++i) {
+        expected = expected * 10 + (path[i] - '0');
+      }
+      if (expected > INT32_MAX) {
+        canonical = false;
+        break;
+      }
+    }
+    canonical = join.path == StrCat("/proc/", expected, "/ns/",
+                                    executor::NamespaceName(join.type));
+  }
+  NSBOOT_FUZZ_CHECK_MSG(pid == (canonical ? expected : 0),
+                        "CommonProcPid %d, expected %lld", pid,
+                        static_cast<long long>(canonical ? expected : 0));
+}
+
 void CheckPlan(const CodecOps& ops, const uint8_t* data, size_t size) {
   if (size < 1) return;
   const uint8_t control = data[0];
@@ -798,6 +840,7 @@ void CheckPlan(const CodecOps& ops, const uint8_t* data, size_t size) {
   }
   // Unvalidated typed requests go to MakePlan too: it must check whatever it
   // relies on itself, and still plan nothing that was not asked for.
+  CheckProcPid(request);
 
   PlanOptions options;
   options.new_session = control & 0x02;
