@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/magic.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdint.h>
 #include <string.h>
@@ -53,6 +54,16 @@ int32_t CommonProcPid(const v1::plain::BootstrapRequest& request) {
 bool ProcNamesSameProcess(int32_t pid) {
   struct statfs fs;
   if (statfs("/proc", &fs) != 0 || fs.f_type != PROC_SUPER_MAGIC) return false;
+  // The usual case, cheaply: in the initial pid namespace (its inode number
+  // is fixed, PROC_PID_INIT_INO), which no other namespace's /proc can show,
+  // a /proc that shows this process is the initial namespace's own.
+  constexpr char kInitPidNs[] = "pid:[4026531836]";
+  char link[32];
+  const ssize_t n = readlink("/proc/self/ns/pid", link, sizeof(link));
+  if (n == sizeof(kInitPidNs) - 1 && memcmp(link, kInitPidNs, n) == 0) {
+    // Like the paths, a process that is gone keeps them.
+    return kill(pid, 0) == 0 || errno == EPERM;
+  }
   const int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
   if (pidfd < 0) return false;
   // A pidfd's fdinfo gives its process's pid as numbered by the pid

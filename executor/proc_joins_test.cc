@@ -2,6 +2,7 @@
 
 #include <sched.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -119,6 +120,38 @@ TEST(JoinProcPathsByPidTest, ForeignProcIsNotOurs) {
       const bool own = ProcNamesSameProcess(1);
       const bool rewritten = JoinProcPathsByPid(&request);
       _exit(getpid() == 1 && !own && !rewritten ? 0 : 1);
+    }
+    int status = 0;
+    if (waitpid(init, &status, 0) != init) _exit(2);
+    _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 3);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+}
+
+// In a new pid namespace with its own /proc (the fdinfo check, not the
+// initial namespace's shortcut): its numbers are pidfd_open's.
+TEST(JoinProcPathsByPidTest, OwnProcInANestedPidNamespace) {
+  if (geteuid() != 0) GTEST_SKIP() << "a new pid namespace needs root";
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    if (unshare(CLONE_NEWPID | CLONE_NEWNS) != 0) _exit(2);
+    const pid_t init = fork();
+    if (init < 0) _exit(2);
+    if (init == 0) {
+      if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
+          mount("proc", "/proc", "proc", 0, nullptr) != 0) {
+        _exit(2);
+      }
+      const std::string self = std::to_string(getpid());
+      v1::plain::BootstrapRequest request =
+          Paths({{v1::NAMESPACE_NET, "/proc/" + self + "/ns/net"},
+                 {v1::NAMESPACE_UTS, "/proc/" + self + "/ns/uts"}});
+      const bool same = ProcNamesSameProcess(getpid());
+      const bool rewritten = JoinProcPathsByPid(&request);
+      _exit(getpid() == 1 && same && rewritten ? 0 : 1);
     }
     int status = 0;
     if (waitpid(init, &status, 0) != init) _exit(2);
