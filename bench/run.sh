@@ -70,6 +70,11 @@ echo "nproc: $(nproc)"
 echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
 echo "kernel: $(uname -r)"
 echo "load: $(cat /proc/loadavg)"
+others=$(pgrep -f 'A-server.jar' | wc -l || true)
+if [ "$others" != 0 ]; then
+  echo "warning: $others other Bazel server(s) running (their JVMs take CPU" \
+       "from the timed runs; 'bazel shutdown' in their workspaces)"
+fi
 echo "commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 
 section "Round trips (ms)"
