@@ -79,6 +79,17 @@ v1::plain::BootstrapReply MakeError(v1::Step step, const Status& status) {
 }
 
 bool IsSealed() {
+  // Without the marker only a sealed memfd counts: a cheap look at the
+  // link's name first, the full check only for a memfd.
+  if (getenv(kSealedMarker) == nullptr) {
+    constexpr char kMemfd[] = "/memfd:";
+    char link[sizeof(kMemfd)];
+    if (readlink("/proc/self/exe", link, sizeof(link)) !=
+            static_cast<ssize_t>(sizeof(link)) ||
+        memcmp(link, kMemfd, sizeof(kMemfd) - 1) != 0) {
+      return false;
+    }
+  }
   switch (RunningFromSealedExe()) {
     case SealMethod::kMemfd:
       return true;

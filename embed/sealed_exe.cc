@@ -88,9 +88,12 @@ int OpenOverlayCopy() {
   const size_t dir_len = slash == exe ? 1 : static_cast<size_t>(slash - exe);
   if (*name == '\0') return -ENOENT;
 
-  if (mkdir(kDummyLowerDir, 0555) != 0 && errno != EEXIST) return NegErrno();
   struct stat st;
-  if (lstat(kDummyLowerDir, &st) != 0) return NegErrno();
+  if (lstat(kDummyLowerDir, &st) != 0) {
+    if (errno != ENOENT) return NegErrno();
+    if (mkdir(kDummyLowerDir, 0555) != 0 && errno != EEXIST) return NegErrno();
+    if (lstat(kDummyLowerDir, &st) != 0) return NegErrno();
+  }
   if (!S_ISDIR(st.st_mode)) return -ENOTDIR;
 
   char lower[2 * PATH_MAX + 2];
