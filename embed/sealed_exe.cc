@@ -122,7 +122,8 @@ int OpenOverlayCopy() {
   Fd mnt(fsmount(ctx.get(), FSMOUNT_CLOEXEC,
                  MOUNT_ATTR_RDONLY | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOSUID));
   if (mnt.get() < 0) return NegErrno();
-  int fd = openat(mnt.get(), name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  // Readable (not O_PATH): SealInPlace maps it; execveat takes it too.
+  int fd = openat(mnt.get(), name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   return fd >= 0 ? fd : NegErrno();
 }
 
@@ -552,10 +553,9 @@ int AdoptSealedCopy(int sealed_fd, SealMethod method) {
 int SealInPlace(SealMethod method) {
   Fd copy(OpenSealedCopy(method));
   if (copy.get() < 0) return copy.get();
-  // mmap and PR_SET_MM_MAP need a readable fd; overlayfs and bind clones
-  // come as O_PATH.
+  // mmap and PR_SET_MM_MAP need a readable fd; a bind clone comes as O_PATH.
   int fd = copy.get();
-  if (method != SealMethod::kMemfd) {
+  if (method == SealMethod::kBindClone) {
     char path[32];
     snprintf(path, sizeof(path), "/proc/self/fd/%d", copy.get());
     fd = open(path, O_RDONLY | O_CLOEXEC);

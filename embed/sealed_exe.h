@@ -85,7 +85,7 @@ int SealInPlace(SealMethod method);
 int AdoptSealedCopy(int sealed_fd, SealMethod method);
 
 // Opens a sealed copy of /proc/self/exe with the given method and returns
-// its fd (O_CLOEXEC; O_PATH-like for kOverlayfs and kBindClone), or a
+// its fd (O_CLOEXEC; readable, but O_PATH-like for kBindClone), or a
 // negative errno. Exposed
 // for tests and benchmarks; ReexecSealed is the production entry point.
 int OpenSealedCopy(SealMethod method);
