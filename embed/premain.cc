@@ -116,6 +116,11 @@ SealMethod FirstSealMethod() {
   }
 }
 
+// The in-place seal's detached mount (SealInPlace): closing it waits for an
+// RCU grace period, so stage 0 keeps it until it exits, and the final
+// process closes its copy (not the last) before main().
+int g_seal_mount_fd = -1;
+
 // Makes the process run from a sealed copy unless it already does: in place
 // when it can (no exec: SealInPlace), else by re-executing. Returns only
 // when sealed (or with an error).
@@ -126,7 +131,8 @@ Status EnsureSealed(char** argv) {
   }
   // In place needs CAP_SYS_ADMIN (or CAP_CHECKPOINT_RESTORE) and a binary it
   // can remap; anything else re-executes, which also works unprivileged.
-  if (nsboot_seal_in_place != 0 && SealInPlace(FirstSealMethod()) == 0) {
+  if (nsboot_seal_in_place != 0 &&
+      SealInPlace(FirstSealMethod(), &g_seal_mount_fd) == 0) {
     return OkStatus();
   }
   if (argv == nullptr || argv[0] == nullptr) {
@@ -231,6 +237,10 @@ int RunHook(char** argv) {
       executor::Run(*plan, executor::RunOptions(), *sink);
   if (!outcome.ok()) _exit(1);  // stage 0: the Error reply is already sent
   if (*outcome == executor::RunOutcome::kParentDone) _exit(0);
+  if (g_seal_mount_fd >= 0) {
+    close(g_seal_mount_fd);
+    g_seal_mount_fd = -1;
+  }
   return NSBOOT_FINAL;
 }
 

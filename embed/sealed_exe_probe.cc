@@ -101,7 +101,9 @@ int main(int argc, char** argv) {
         return 2;
       }
     }
-    int err = nsboot::embed::SealInPlace(method);
+    int mount_fd = -1;
+    int err = nsboot::embed::SealInPlace(method, &mount_fd);
+    if (mount_fd >= 0) close(mount_fd);
     if (err != 0) {
       printf("inplace_error=%s\n", strerror(-err));
       return 1;
