@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The static release binary works and loads no C++ shared library.
+# The static release binary works and loads no C++ shared library (it is
+# static-pie, except under the sanitizers).
 set -euo pipefail
 nsboot="$1"
 "$nsboot" --version | grep "^schema versions: 1$" > /dev/null
