@@ -99,67 +99,72 @@ TEST(JoinProcPathsByPidTest, RewritesWhenProcIsOurs) {
   EXPECT_TRUE(other == before);
 }
 
-// In a new pid namespace whose /proc is still the parent namespace's, the
-// numbers in /proc paths are not the ones pidfd_open would resolve: no
-// rewrite. (Here "/proc/1" is the machine's init, pidfd_open(1) ourselves.)
-TEST(JoinProcPathsByPidTest, ForeignProcIsNotOurs) {
-  if (geteuid() != 0) GTEST_SKIP() << "a new pid namespace needs root";
-  // In a child: LeakSanitizer cannot stop the world of a process whose
-  // children go into another pid namespace.
+// Runs `check` as pid 1 of a new pid namespace, with a /proc of its own
+// when `own_proc` (in a private mount namespace), else the parent's; the
+// exit status of the forked helper: 0 when `check` held. In a child of the
+// test: LeakSanitizer cannot stop the world of a process whose children go
+// into another pid namespace.
+int RunAsInitOfANewPidNamespace(bool own_proc, bool (*check)()) {
   const pid_t child = fork();
-  ASSERT_GE(child, 0);
+  if (child < 0) return -1;
   if (child == 0) {
-    if (unshare(CLONE_NEWPID) != 0) _exit(2);
+    if (unshare(CLONE_NEWPID | (own_proc ? CLONE_NEWNS : 0)) != 0) _exit(2);
     const pid_t init = fork();
     if (init < 0) _exit(2);
     if (init == 0) {
-      // pid 1 of the new namespace; /proc shows the parent namespace.
-      v1::plain::BootstrapRequest request =
-          Paths({{v1::NAMESPACE_NET, "/proc/1/ns/net"},
-                 {v1::NAMESPACE_UTS, "/proc/1/ns/uts"}});
-      const bool own = ProcNamesSameProcess(1);
-      const bool rewritten = JoinProcPathsByPid(&request);
-      _exit(getpid() == 1 && !own && !rewritten ? 0 : 1);
+      if (own_proc &&
+          (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
+           mount("proc", "/proc", "proc", 0, nullptr) != 0)) {
+        _exit(2);
+      }
+      _exit(getpid() == 1 && check() ? 0 : 1);
     }
     int status = 0;
     if (waitpid(init, &status, 0) != init) _exit(2);
     _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 3);
   }
   int status = 0;
-  ASSERT_EQ(waitpid(child, &status, 0), child);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  if (waitpid(child, &status, 0) != child) return -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+// For /proc/1 (pidfd_open(1) is this process, pid 1 of its namespace):
+// whether ProcNamesSameProcess holds, and whether the paths were rewritten.
+struct ProcOne {
+  bool same;
+  bool rewritten;
+};
+ProcOne CheckProcOne() {
+  v1::plain::BootstrapRequest request =
+      Paths({{v1::NAMESPACE_NET, "/proc/1/ns/net"},
+             {v1::NAMESPACE_UTS, "/proc/1/ns/uts"}});
+  const bool same = ProcNamesSameProcess(1);
+  return {same, JoinProcPathsByPid(&request)};
+}
+
+// In a new pid namespace whose /proc is still the parent namespace's, the
+// numbers in /proc paths are not the ones pidfd_open would resolve: no
+// rewrite. (Here "/proc/1" is the machine's init, pidfd_open(1) ourselves.)
+TEST(JoinProcPathsByPidTest, ForeignProcIsNotOurs) {
+  if (geteuid() != 0) GTEST_SKIP() << "a new pid namespace needs root";
+  EXPECT_EQ(RunAsInitOfANewPidNamespace(false,
+                                        [] {
+                                          const ProcOne p = CheckProcOne();
+                                          return !p.same && !p.rewritten;
+                                        }),
+            0);
 }
 
 // In a new pid namespace with its own /proc (the fdinfo check, not the
 // initial namespace's shortcut): its numbers are pidfd_open's.
 TEST(JoinProcPathsByPidTest, OwnProcInANestedPidNamespace) {
   if (geteuid() != 0) GTEST_SKIP() << "a new pid namespace needs root";
-  const pid_t child = fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    if (unshare(CLONE_NEWPID | CLONE_NEWNS) != 0) _exit(2);
-    const pid_t init = fork();
-    if (init < 0) _exit(2);
-    if (init == 0) {
-      if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0 ||
-          mount("proc", "/proc", "proc", 0, nullptr) != 0) {
-        _exit(2);
-      }
-      const std::string self = std::to_string(getpid());
-      v1::plain::BootstrapRequest request =
-          Paths({{v1::NAMESPACE_NET, "/proc/" + self + "/ns/net"},
-                 {v1::NAMESPACE_UTS, "/proc/" + self + "/ns/uts"}});
-      const bool same = ProcNamesSameProcess(getpid());
-      const bool rewritten = JoinProcPathsByPid(&request);
-      _exit(getpid() == 1 && same && rewritten ? 0 : 1);
-    }
-    int status = 0;
-    if (waitpid(init, &status, 0) != init) _exit(2);
-    _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 3);
-  }
-  int status = 0;
-  ASSERT_EQ(waitpid(child, &status, 0), child);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  EXPECT_EQ(RunAsInitOfANewPidNamespace(true,
+                                        [] {
+                                          const ProcOne p = CheckProcOne();
+                                          return p.same && p.rewritten;
+                                        }),
+            0);
 }
 
 }  // namespace
