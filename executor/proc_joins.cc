@@ -20,21 +20,32 @@ namespace nsboot {
 namespace executor {
 namespace {
 
+// The pid spelled at `s` (decimal, no sign, no leading zero, at most
+// INT32_MAX); 0 if there is none. `*end` gets where the digits stop.
+int32_t ParsePid(const char* s, const char** end) {
+  *end = s;
+  if (*s < '1' || *s > '9') return 0;
+  int64_t pid = 0;
+  for (; *s >= '0' && *s <= '9'; ++s) {
+    pid = pid * 10 + (*s - '0');
+    if (pid > INT32_MAX) return 0;
+  }
+  *end = s;
+  return static_cast<int32_t>(pid);
+}
+
 // "N" of "/proc/N/ns/NAME" when NAME is `name`; 0 if `path` is not that.
 int32_t ProcPidOf(const std::string& path, const char* name) {
   constexpr char kPrefix[] = "/proc/";
   constexpr size_t kPrefixLen = sizeof(kPrefix) - 1;
   if (path.compare(0, kPrefixLen, kPrefix) != 0) return 0;
-  size_t i = kPrefixLen;
-  int64_t pid = 0;
-  if (i >= path.size() || path[i] < '1' || path[i] > '9') return 0;
-  for (; i < path.size() && path[i] >= '0' && path[i] <= '9'; ++i) {
-    pid = pid * 10 + (path[i] - '0');
-    if (pid > INT32_MAX) return 0;
-  }
+  const char* end;
+  const int32_t pid = ParsePid(path.c_str() + kPrefixLen, &end);
+  if (pid == 0) return 0;
+  const size_t i = static_cast<size_t>(end - path.c_str());
   if (path.size() < i + 4 || path.compare(i, 4, "/ns/") != 0) return 0;
   if (path.compare(i + 4, std::string::npos, name) != 0) return 0;
-  return static_cast<int32_t>(pid);
+  return pid;
 }
 
 }  // namespace
@@ -80,12 +91,8 @@ bool ProcNamesSameProcess(int32_t pid) {
   buf[len] = '\0';
   const char* line = strstr(buf, "\nPid:\t");
   if (line == nullptr) return false;
-  int64_t seen = 0;
-  const char* p = line + 6;
-  for (; *p >= '0' && *p <= '9' && seen <= INT32_MAX; ++p) {
-    seen = seen * 10 + (*p - '0');
-  }
-  return *p == '\n' && seen == pid;
+  const char* end;
+  return ParsePid(line + 6, &end) == pid && *end == '\n';
 }
 
 bool JoinProcPathsByPid(v1::plain::BootstrapRequest* request) {
