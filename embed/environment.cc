@@ -29,6 +29,15 @@ bool ParseNonNegative(const char* s, const char** end, int* out) {
   return true;
 }
 
+// 0: `entry` is not name=..., 1: it is, with an empty value, 2: non-empty.
+int MatchEntry(const char* entry, const char* name) {
+  while (*name != '\0') {
+    if (*entry++ != *name++) return 0;
+  }
+  if (*entry != '=') return 0;
+  return entry[1] == '\0' ? 1 : 2;
+}
+
 StatusOr<int> ParseFd(const char* name, const char* value) {
   const char* end;
   int fd;
@@ -42,6 +51,21 @@ StatusOr<int> ParseFd(const char* name, const char* value) {
 bool Set(const char* v) { return v != nullptr && *v != '\0'; }
 
 }  // namespace
+
+bool NamesInitPipe(char* const* env) {
+  if (env == nullptr) return false;
+  int runc = 0;  // MatchEntry of the first entry of each name; 0 if none
+  int native = 0;
+  for (; *env != nullptr; ++env) {
+    const char* entry = *env;
+    if (entry[0] == '_' && entry[1] == 'L' && runc == 0) {
+      runc = MatchEntry(entry, "_LIBCONTAINER_INITPIPE");
+    } else if (entry[0] == 'N' && entry[1] == 'S' && native == 0) {
+      native = MatchEntry(entry, "NSBOOT_INITPIPE");
+    }
+  }
+  return runc == 2 || native == 2;
+}
 
 StatusOr<std::vector<int>> ParseMountFds(const char* text) {
   std::vector<int> fds;

@@ -49,6 +49,18 @@ using GetEnv = std::function<const char*(const char* name)>;
 StatusOr<HookEnvironment> ParseHookEnvironment(const GetEnv& getenv,
                                                int linked_dialect);
 
+// The inert check, run at every start of every host: true when `env` (an
+// environ-style array; nullptr is empty) gives _LIBCONTAINER_INITPIPE or
+// NSBOOT_INITPIPE a non-empty value, the first entry of a name deciding, as
+// with getenv. It calls no libc function (a lazily bound getenv costs a
+// symbol lookup) and compares against the names only for entries that begin
+// like one of them, so an ordinary start touches no page of the host's
+// read-only data for it (a page fault, ~4 us, at every start). It is
+// `hot`: GCC puts it in .text.hot, which the default linker script places
+// right after .text.startup (main(), the constructors), so it shares their
+// pages instead of faulting in one from the middle of the hook's text.
+__attribute__((hot)) bool NamesInitPipe(char* const* env);
+
 // "[3,-1,5]" -> {3, -1, 5}. At most codec::kMaxMountSources entries.
 StatusOr<std::vector<int>> ParseMountFds(const char* text);
 

@@ -2,6 +2,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "common/status_matchers.h"
 #include "gmock/gmock.h"
@@ -84,6 +85,32 @@ TEST(EnvironmentTest, BadValuesAreErrorsNotGuesses) {
               StatusIs(kInvalid, HasSubstr("both")));
   EXPECT_THAT(Parse({{"NSBOOT_INITPIPE", "4"}, {"NSBOOT_SEAL_EXE", "yes"}}),
               StatusIs(kInvalid));
+}
+
+// The inert check agrees with getenv: the first entry of a name decides,
+// and only a non-empty value of exactly that name counts.
+bool Names(std::vector<std::string> entries) {
+  std::vector<char*> env;
+  for (std::string& e : entries) env.push_back(e.data());
+  env.push_back(nullptr);
+  return NamesInitPipe(env.data());
+}
+
+TEST(NamesInitPipeTest, MatchesGetenvSemantics) {
+  EXPECT_FALSE(NamesInitPipe(nullptr));
+  EXPECT_FALSE(Names({}));
+  EXPECT_FALSE(Names({"_=/usr/bin/runc", "NS=1", "_L=2", "PATH=/bin"}));
+  EXPECT_TRUE(Names({"_=/x", "_LIBCONTAINER_INITPIPE=3"}));
+  EXPECT_TRUE(Names({"HOME=/", "NSBOOT_INITPIPE=4"}));
+  EXPECT_TRUE(Names({"_LIBCONTAINER_INITPIPE=", "NSBOOT_INITPIPE=4"}));
+  // Empty values, near-miss names, the first entry deciding.
+  EXPECT_FALSE(Names({"_LIBCONTAINER_INITPIPE=", "NSBOOT_INITPIPE="}));
+  EXPECT_FALSE(Names({"NSBOOT_INITPIPE", "_LIBCONTAINER_INITPIP=3"}));
+  EXPECT_FALSE(Names({"NSBOOT_INITPIPEX=3", "_LIBCONTAINER_INITPIPE_=3"}));
+  EXPECT_FALSE(Names({"nsboot_initpipe=3", "_libcontainer_initpipe=3"}));
+  EXPECT_FALSE(Names({"NSBOOT_INITPIPE=", "NSBOOT_INITPIPE=3"}));
+  EXPECT_TRUE(Names({"NSBOOT_INITPIPE=3", "NSBOOT_INITPIPE="}));
+  EXPECT_TRUE(Names({"", "N", "_", "NSBOOT_INITPIPE=x"}));
 }
 
 TEST(MountFdsTest, Parses) {

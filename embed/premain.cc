@@ -248,19 +248,16 @@ int RunHook(char** argv) {
 }  // namespace embed
 }  // namespace nsboot
 
-extern "C" int nsboot_premain(int argc, char** argv, char** envp) {
+// `hot` for the reason NamesInitPipe is (embed/environment.h).
+extern "C" __attribute__((hot)) int nsboot_premain(int argc, char** argv,
+                                                   char** envp) {
   (void)argc;
   (void)envp;  // the environment is read through getenv/environ
   static int result = -1;
   if (result >= 0) return result;
-  // The inert path, taken by every ordinary run of a host like runc: two
-  // getenv calls and nothing else.
-  const char* runc = getenv("_LIBCONTAINER_INITPIPE");
-  const char* native = getenv("NSBOOT_INITPIPE");
-  if ((runc == nullptr || *runc == '\0') &&
-      (native == nullptr || *native == '\0')) {
-    return result = NSBOOT_INERT;
-  }
+  // The inert path, taken by every ordinary run of a host like runc: one
+  // pass over environ and nothing else.
+  if (!nsboot::embed::NamesInitPipe(environ)) return result = NSBOOT_INERT;
   return result = nsboot::embed::RunHook(argv);
 }
 
