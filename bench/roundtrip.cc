@@ -13,6 +13,8 @@
 // Implementations (flags give the binaries; bench/run.sh passes them):
 //   floor           bench/hosts/floor_host.c: only the needed syscalls
 //   nsboot-native   pre-main hook, nsboot frames (no re-exec)
+//   nsboot-native-noids  the same request as schema version 2 with
+//                   options.skip_namespace_ids (Pids without namespace ids)
 //   nsboot-runc12   pre-main hook, runc netlink, runc 1.2+ dialect (no re-exec)
 //   nsboot-runc11   pre-main hook, runc netlink, runc 1.1 dialect (runs
 //                   from a sealed copy: the default, a read-only overlayfs,
@@ -278,6 +280,7 @@ std::string ReadLine(int fd) {
 enum class Kind {
   kFloor,
   kNsbootNative,
+  kNsbootNativeNoIds,
   kNsbootNativeDynamic,
   kNsbootRunc12,
   kNsbootRunc11,
@@ -294,6 +297,7 @@ struct Impl {
 const Impl kImpls[] = {
     {"floor", Kind::kFloor},
     {"nsboot-native", Kind::kNsbootNative},
+    {"nsboot-native-noids", Kind::kNsbootNativeNoIds},
     {"nsboot-native-dynlink", Kind::kNsbootNativeDynamic},
     {"nsboot-runc12", Kind::kNsbootRunc12},
     {"nsboot-runc11", Kind::kNsbootRunc11},
@@ -313,7 +317,7 @@ struct Sample {
 
 // Pre-encoded requests, per scenario and wire format.
 struct Encoded {
-  std::string frame, netlink11, netlink12, config_path;
+  std::string frame, frame_noids, netlink11, netlink12, config_path;
   floor_request floor = {};
 };
 std::map<Scenario, Encoded> g_encoded;
@@ -331,6 +335,12 @@ void EncodeAll(const std::vector<Scenario>& scenarios) {
                        frame.status().ToString(), nl11.status().ToString()));
     }
     e.frame = *frame;
+    v1::BootstrapRequest noids = MakeRequest(s, /*by_pid=*/true);
+    noids.set_schema_version(2);
+    noids.mutable_options()->set_skip_namespace_ids(true);
+    auto frame_noids = codec::EncodeRequestFrame(noids);
+    if (!frame_noids.ok()) Die(frame_noids.status().ToString());
+    e.frame_noids = *frame_noids;
     e.netlink11 = *nl11;
     e.netlink12 = *nl12;
     if (s != Scenario::kJoin) {
@@ -421,6 +431,11 @@ Sample RunHost(Kind kind, Scenario s) {
       env.push_back("NSBOOT_INITPIPE=3");
       request = &e.frame;
       break;
+    case Kind::kNsbootNativeNoIds:
+      binary = g_paths.nsboot_host;
+      env.push_back("NSBOOT_INITPIPE=3");
+      request = &e.frame_noids;
+      break;
     case Kind::kNsbootNativeDynamic:
       binary = g_paths.nsboot_host_dynamic;
       env.push_back("NSBOOT_INITPIPE=3");
@@ -476,6 +491,7 @@ Sample RunHost(Kind kind, Scenario s) {
         break;
       }
       case Kind::kNsbootNative:
+      case Kind::kNsbootNativeNoIds:
       case Kind::kNsbootNativeDynamic:
         got = ReadNativePids(sv[0], &stage1, &stage2, &out.error);
         break;
@@ -618,6 +634,7 @@ bool Available(Kind kind, std::string* why) {
   switch (kind) {
     case Kind::kFloor: return exists(g_paths.floor);
     case Kind::kNsbootNative:
+    case Kind::kNsbootNativeNoIds:
     case Kind::kNsbootRunc12:
     case Kind::kNsbootRunc11: return exists(g_paths.nsboot_host);
     case Kind::kNsbootNativeDynamic: return exists(g_paths.nsboot_host_dynamic);
@@ -702,7 +719,8 @@ int RoundTrip() {
     else Die("unknown scenario " + n);
   }
   std::vector<std::string> wanted = SplitList(Flag(
-      "impls", "floor,nsboot-native,nsboot-runc12,nsboot-runc11,"
+      "impls", "floor,nsboot-native,nsboot-native-noids,nsboot-runc12,"
+               "nsboot-runc11,"
                "nsboot-runc11-bind,nsboot-runc11-reexec,runc-nsexec,"
                "nsboot-native-dynlink,nsboot-cli,util-linux"));
   std::vector<Impl> impls;

@@ -29,7 +29,7 @@ constexpr char kUsage[] =
 
 constexpr char kVersion[] =
     "nsboot 0.1.0\n"
-    "schema versions: 1\n"
+    "schema versions: 1, 2\n"
     "encodings: runc netlink (dialects runc-1.1, runc-1.2), nsboot frame v1\n";
 
 }  // namespace

@@ -3,7 +3,7 @@
 # static-pie, except under the sanitizers).
 set -euo pipefail
 nsboot="$1"
-"$nsboot" --version | grep "^schema versions: 1$" > /dev/null
+"$nsboot" --version | grep "^schema versions: 1, 2$" > /dev/null
 ldd "$nsboot" > "${TEST_TMPDIR:-/tmp}/ldd.txt"
 cxx_libs='libprotobuf|libabsl|libstdc\+\+'
 # Under --config=asan the sanitizer runtimes bring libstdc++ back in.

@@ -240,6 +240,13 @@ int RunRun(const std::vector<std::string>& args, CommandIo io) {
     }
   }
 
+  if (!json) {
+    // Only --json reads the namespace ids: without it, spare stage 0 reading
+    // them (schema version 2; this parent and its child are one binary).
+    request.set_schema_version(2);
+    request.mutable_options()->set_skip_namespace_ids(true);
+  }
+
   int code, err;
   const std::string path = ResolveCommand(argv[0], &code, &err);
   if (path.empty()) {

@@ -14,7 +14,7 @@ namespace nsboot {
 namespace codec {
 
 // Newest BootstrapRequest.schema_version understood. 0 is read as 1.
-inline constexpr uint32_t kMaxSchemaVersion = 1;
+inline constexpr uint32_t kMaxSchemaVersion = 2;
 
 // PATH_MAX is 4096 including the terminating NUL: a namespace path, a
 // mapping-helper path or a mount source has at most 4095 bytes.

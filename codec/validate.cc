@@ -155,7 +155,12 @@ Status ValidateMountSources(const v1::plain::BootstrapRequest& request) {
   return OkStatus();
 }
 
-Status ValidateOptions(const v1::plain::Options& options) {
+Status ValidateOptions(const v1::plain::Options& options,
+                       uint32_t schema_version) {
+  if (options.skip_namespace_ids && schema_version < 2) {
+    return Invalid("options.skip_namespace_ids",
+                   "a schema_version 2 field in a version 1 request");
+  }
   if (!v1::plain::IsDeclared(options.log_level)) {
     return Invalid("options.log_level",
                    StrCat("unknown log level ", options.log_level));
@@ -202,7 +207,7 @@ Status ValidateNetlinkLayout(const v1::plain::NetlinkLayout& layout) {
 Status ValidateRequest(const v1::plain::BootstrapRequest& request) {
   if (request.schema_version > kMaxSchemaVersion) {
     return Invalid("schema_version", StrCat(request.schema_version,
-                                            " is not supported (0 or 1)"));
+                                            " is not supported (0, 1 or 2)"));
   }
 
   uint32_t created = 0;  // bit per Namespace value
@@ -246,7 +251,8 @@ Status ValidateRequest(const v1::plain::BootstrapRequest& request) {
   NSBOOT_RETURN_IF_ERROR(ValidateTimeOffsets(request));
   NSBOOT_RETURN_IF_ERROR(ValidateMountSources(request));
   if (request.options.has_value()) {
-    NSBOOT_RETURN_IF_ERROR(ValidateOptions(*request.options));
+    NSBOOT_RETURN_IF_ERROR(
+        ValidateOptions(*request.options, request.schema_version));
   }
   if (request.netlink_layout.has_value()) {
     NSBOOT_RETURN_IF_ERROR(ValidateNetlinkLayout(*request.netlink_layout));

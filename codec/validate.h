@@ -7,7 +7,7 @@
 //
 // Rules (each violation is InvalidArgument "<field path>: <reason>", e.g.
 // "join_namespaces[2].path: not absolute"):
-//  * schema_version is 0 or 1 (<= kMaxSchemaVersion).
+//  * schema_version is 0, 1 or 2 (<= kMaxSchemaVersion).
 //  * create_namespaces: known Namespace values only (not UNSPECIFIED), no
 //    duplicates.
 //  * join_namespaces: known type, at most one join per type, a target set;
@@ -23,7 +23,9 @@
 //    known clock, 0 <= nanoseconds < 1e9.
 //  * mount_sources: at most kMaxMountSources entries; each empty, or an
 //    absolute path without NUL of at most kMaxPathSize bytes.
-//  * options: a known log_level; parent_death_signal 0..kMaxSignal.
+//  * options: a known log_level; parent_death_signal 0..kMaxSignal;
+//    skip_namespace_ids only with schema_version 2 (a v1 request is
+//    written for v1 children, which would not know the field).
 //  * netlink_layout: at most kMaxNetlinkAttributes attribute types, each a
 //    known runc attribute type (27281..27290) listed once; flags <= 0xFFFF.
 //

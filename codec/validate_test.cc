@@ -61,7 +61,21 @@ TEST(ValidateRequestTest, EverythingWithinLimitsIsValid) {
 }
 
 TEST(ValidateRequestTest, SchemaVersion) {
-  ExpectInvalid("schema_version: 2", "schema_version: 2 is not supported");
+  ExpectInvalid("schema_version: 3", "schema_version: 3 is not supported");
+  EXPECT_THAT(ValidateRequest(ParseText("schema_version: 2")), IsOk());
+}
+
+// A version 2 field needs a version 2 request: a parent that wrote
+// schema_version 1 wrote for children that would reject the field.
+TEST(ValidateRequestTest, VersionTwoFields) {
+  EXPECT_THAT(ValidateRequest(ParseText(
+                  "schema_version: 2 options { skip_namespace_ids: true }")),
+              IsOk());
+  ExpectInvalid("schema_version: 1 options { skip_namespace_ids: true }",
+                "options.skip_namespace_ids: a schema_version 2 field in a "
+                "version 1 request");
+  ExpectInvalid("options { skip_namespace_ids: true }",
+                "options.skip_namespace_ids: a schema_version 2 field");
 }
 
 TEST(ValidateRequestTest, CreateNamespaces) {

@@ -293,12 +293,13 @@ Status ParseOptions(Reader& reader, v1::plain::Options* options) {
   while (!reader.AtEnd()) {
     Field f;
     NSBOOT_RETURN_IF_ERROR(reader.Next(&f));
-    if (f.number < 1 || f.number > 4) return reader.Unknown(f);
+    if (f.number < 1 || f.number > 5) return reader.Unknown(f);
     NSBOOT_RETURN_IF_ERROR(WantVarint(reader, f));
     if (f.number == 1) options->seal_exe = AsBool(f.value);
     if (f.number == 2) options->parent_death_signal = AsInt32(f.value);
     if (f.number == 3) options->log_level = AsEnum<v1::LogLevel>(f.value);
     if (f.number == 4) options->reply_pidfds = AsBool(f.value);
+    if (f.number == 5) options->skip_namespace_ids = AsBool(f.value);
   }
   return OkStatus();
 }

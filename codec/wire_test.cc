@@ -126,8 +126,12 @@ TEST(WireRequestTest, UnknownFieldsAreRejectedWithTheirOffset) {
       ParseRequestPayload(std::string("\x1a\x00\x1a\x02\x48\x01", 6), 0),
       StatusIs(kInvalid, HasSubstr("offset 4: unknown field 9 in "
                                    "join_namespaces[1]")));
-  EXPECT_THAT(ParseRequestPayload(std::string("\x6a\x02\x28\x01", 4), 0),
-              StatusIs(kInvalid, HasSubstr("unknown field 5 in options")));
+  EXPECT_THAT(ParseRequestPayload(std::string("\x6a\x02\x30\x01", 4), 0),
+              StatusIs(kInvalid, HasSubstr("unknown field 6 in options")));
+  // Schema version 2's options.skip_namespace_ids (field 5) is known.
+  auto v2 = ParseRequestPayload(std::string("\x08\x02\x6a\x02\x28\x01", 6), 0);
+  ASSERT_TRUE(v2.ok()) << v2.status();
+  EXPECT_TRUE(v2->options_or_default().skip_namespace_ids);
   // Groups, known number or not.
   EXPECT_THAT(ParseRequestPayload(std::string("\x7b\x7c", 2), 0),
               StatusIs(kInvalid, HasSubstr("unknown field 15 (group)")));

@@ -28,7 +28,7 @@ g++ "$tmp/host.o" -Wl,--undefined=nsboot_constructor_anchor "$archive" \
 for host in "$tmp/host-static" "$tmp/host"; do
   out=$(env -u NSBOOT_INITPIPE -u _LIBCONTAINER_INITPIPE "$host")
   echo "$(basename "$host"): $out"
-  [ "$out" = "nsboot 0.1.0; schema versions 1; second call -> 0" ]
+  [ "$out" = "nsboot 0.1.0; schema versions 1, 2; second call -> 0" ]
   nm "$host" | grep ' T nsboot_premain$' > /dev/null
   # The constructor is linked (its anchor), and protobuf is not.
   nm "$host" | grep ' R nsboot_constructor_anchor$' > /dev/null

@@ -262,5 +262,5 @@ extern "C" __attribute__((hot)) int nsboot_premain(int argc, char** argv,
 }
 
 extern "C" const char* nsboot_version(void) {
-  return "nsboot 0.1.0; schema versions 1";
+  return "nsboot 0.1.0; schema versions 1, 2";
 }

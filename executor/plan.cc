@@ -595,6 +595,9 @@ StatusOr<Plan> MakePlan(const v1::plain::BootstrapRequest& request,
       CheckOptions(request, options, &facts, &plan.log_level));
 
   plan.reply_pidfds = request.options_or_default().reply_pidfds;
+  plan.reply_namespace_ids =
+      options.protocol == ReplyProtocol::kNative &&
+      !request.options_or_default().skip_namespace_ids;
   plan.create_flags = facts.create_flags;
   plan.join_targets = facts.targets;
   if (facts.mount_sources) {
@@ -984,9 +987,12 @@ std::string StepText(const Plan& plan, const PlanStep& step) {
       if (step.uid) StrAppend(&out, " setresuid(0,0,0)");
       break;
     case StepKind::kReplyReady:
-      StrAppend(&out, plan.protocol == ReplyProtocol::kRunc11
-                          ? " (NUL byte on the init pipe)"
-                          : " (Ready, schema versions 1)");
+      if (plan.protocol == ReplyProtocol::kRunc11) {
+        StrAppend(&out, " (NUL byte on the init pipe)");
+      } else {
+        StrAppend(&out, " (Ready, schema versions ",
+                  StrJoin(kSupportedSchemaVersions, ", "), ")");
+      }
       break;
     case StepKind::kWriteOomScoreAdj:
       StrAppend(&out, " /proc/self/oom_score_adj ", QuoteBytes(step.text));
@@ -1039,8 +1045,10 @@ std::string StepText(const Plan& plan, const PlanStep& step) {
     case StepKind::kReplyPids:
       switch (plan.protocol) {
         case ReplyProtocol::kNative:
-          StrAppend(&out,
-                    plan.reply_pidfds ? " (Pids with pidfds)" : " (Pids)");
+          StrAppend(&out, " (Pids",
+                    plan.reply_pidfds ? " with pidfds" : "",
+                    plan.reply_namespace_ids ? "" : ", no namespace ids",
+                    ")");
           break;
         default:
           StrAppend(&out, " (PID JSON line on the init pipe)");

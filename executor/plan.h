@@ -206,6 +206,9 @@ struct Plan {
   FinishMode finish = FinishMode::kReturn;
   v1::LogLevel log_level = v1::LOG_LEVEL_INFO;
   bool reply_pidfds = false;
+  // Pids lists the final process's namespace ids: native protocol, unless
+  // options.skip_namespace_ids (runc's PID JSON has none).
+  bool reply_namespace_ids = false;
 
   // Namespaces created, as CLONE_NEW* flags (all of them, including the ones
   // a later step unshares): unshared by stage 1, or clone3 flags of the
@@ -230,7 +233,7 @@ struct Plan {
 };
 
 // The schema versions MakePlan accepts.
-inline constexpr uint32_t kSupportedSchemaVersions[] = {1};
+inline constexpr uint32_t kSupportedSchemaVersions[] = {1, 2};
 
 // Validates `request` (semantics; structural limits are the decoder's job,
 // but anything MakePlan relies on is checked) and computes the plan.

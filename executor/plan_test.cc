@@ -117,8 +117,8 @@ constexpr auto kInvalid = absl::StatusCode::kInvalidArgument;
 INSTANTIATE_TEST_SUITE_P(
     Rules, InvalidRequestTest,
     ::testing::Values(
-        InvalidCase{"SchemaVersion2", "schema_version: 2", kNative, kInvalid,
-                    "schema_version: 2 is not supported (supported: 1)"},
+        InvalidCase{"SchemaVersion3", "schema_version: 3", kNative, kInvalid,
+                    "schema_version: 3 is not supported (supported: 1, 2)"},
         InvalidCase{"UnknownCreateType", "create_namespaces: 9", kNative,
                     kInvalid, "create_namespaces[0]: unknown namespace 9"},
         InvalidCase{"UnspecifiedCreateType",
@@ -1155,7 +1155,7 @@ processes: 2; no stage 1: stage 0 clones the final process into every new namesp
 stage 0 PARENT "nsboot:0:PARENT": stays in the caller's namespaces, clones the final process, writes from outside, replies
    1. set-name "nsboot:0:PARENT"
    2. parent-death-signal 9
-   3. reply-ready (Ready, schema versions 1)
+   3. reply-ready (Ready, schema versions 1, 2)
    4. clone-final stage 2 (clone3 CLONE_PARENT|CLONE_PIDFD; new mnt,user,pid,net)
    5. write-setgroups /proc/<stage2>/setgroups "deny"
    6. write-uid-map /proc/<stage2>/uid_map "0 1000 1\n1 100000 65536\n"; on EPERM: "/usr/bin/newuidmap" <stage2> 0 1000 1 1 100000 65536
@@ -1247,7 +1247,7 @@ processes: 2; no stage 1: stage 0 clones the final process into every new namesp
 stage 0 PARENT "nsboot:0:PARENT": stays in the caller's namespaces, clones the final process, writes from outside, replies
    1. set-name "nsboot:0:PARENT"
    2. parent-death-signal 9
-   3. reply-ready (Ready, schema versions 1)
+   3. reply-ready (Ready, schema versions 1, 2)
    4. write-oom-score-adj /proc/self/oom_score_adj "100"
    5. clone-final stage 2 (clone3 CLONE_PARENT|CLONE_PIDFD; new mnt,uts,ipc,pid,net,cgroup)
    6. reply-pids (Pids)
@@ -1277,7 +1277,7 @@ processes: 2; no stage 1: stage 0 joins, then clones the final process into ever
 stage 0 PARENT "nsboot:0:PARENT": joins namespaces, clones the final process, writes from outside, replies
    1. set-name "nsboot:0:PARENT"
    2. parent-death-signal 9
-   3. reply-ready (Ready, schema versions 1)
+   3. reply-ready (Ready, schema versions 1, 2)
    4. set-dumpable 0
    5. open-namespaces (all 2 targets before any setns, O_CLOEXEC)
    6. join [0] net,pid of pid 4242 (pidfd_open, one setns)
@@ -1307,7 +1307,7 @@ processes: 3; stage 2: new time namespace: only children of stage 1 enter it; th
 stage 0 PARENT "nsboot:0:PARENT": stays in the caller's namespaces, writes from outside, replies
    1. set-name "nsboot:0:PARENT"
    2. parent-death-signal 9
-   3. reply-ready (Ready, schema versions 1)
+   3. reply-ready (Ready, schema versions 1, 2)
    4. clone-child stage 1 (clone3 CLONE_PARENT|CLONE_PIDFD)
    5. await time-offsets
    6. write-time-offsets /proc/<stage1>/timens_offsets "monotonic 60 0\n"

@@ -778,8 +778,9 @@ Status ReplyPids(Ctx& ctx, const PlanStep& step) {
   // a dentry and an inode for each stat: 8 of them were ~40 us).
   bool have_device = false;
   uint64_t device = 0;
-  // runc's PID JSON has no namespace ids: only the native reply reads them.
-  const bool want_ids = ctx.plan->protocol == ReplyProtocol::kNative;
+  // runc's PID JSON has no namespace ids: only the native reply reads them,
+  // and only when the parent did not skip them.
+  const bool want_ids = ctx.plan->reply_namespace_ids;
   for (int t = v1::NAMESPACE_MOUNT; want_ids && t <= v1::NAMESPACE_TIME; ++t) {
     const auto type = static_cast<v1::Namespace>(t);
     const std::string name = StrCat("ns/", NamespaceName(type));

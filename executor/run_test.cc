@@ -929,6 +929,30 @@ TEST_F(RunTest, CreatesAllEightAtOnceWithMapsSetgroupsDenyAndPidfds) {
   EXPECT_GE(logs, 3);
 }
 
+// Schema version 2: the parent skips the namespace ids; the bootstrap is
+// otherwise the same, and Ready says the child speaks both versions.
+TEST_F(RunTest, SkippedNamespaceIdsLeavePidsWithoutThem) {
+  Scenario sc;
+  sc.request = Request(R"pb(
+    schema_version: 2
+    create_namespaces: [ NAMESPACE_UTS, NAMESPACE_NET, NAMESPACE_PID ]
+    options { reply_pidfds: true skip_namespace_ids: true }
+  )pb");
+  const Outcome o = RunScenario(sc);
+  ExpectCleanSuccess(o);
+  EXPECT_NE(o.FinalNs("net"), HostNs("net"));
+  EXPECT_NE(o.FinalNs("uts"), HostNs("uts"));
+  EXPECT_EQ(o.Get("final.pid"), "1");
+  ASSERT_FALSE(o.replies.empty());
+  ASSERT_TRUE(o.replies.front().has_ready());
+  EXPECT_THAT(o.replies.front().ready().schema_versions(),
+              ::testing::ElementsAre(1u, 2u));
+  ASSERT_NE(o.pids(), nullptr);
+  EXPECT_EQ(o.pids()->namespaces_size(), 0);
+  EXPECT_TRUE(o.pids()->pidfds_attached());
+  EXPECT_EQ(o.statuses.count(o.pids()->stage2_pid()), 1u);
+}
+
 TEST_F(RunTest, TwoProcessesCreateAllButTimeWithMapsAndOnePidfd) {
   Scenario sc;
   sc.request = Request(R"pb(

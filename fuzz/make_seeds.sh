@@ -41,6 +41,17 @@ for tp in examples/requests/*.textproto; do
 done
 rm -f /tmp/seed.$$
 
+# Golden native frames (tests/vectors/frame), versions 1 and 2.
+for bin in tests/vectors/frame/*.bin; do
+  name=$(basename "$bin" .bin)
+  cp "$bin" "$c/frame_decode/vector_$name"
+  { printf '\x2a'; cat "$bin"; } > "$c/reader_chunked/frame_vector_$name"
+  for d in 0 1; do
+    { printf "\\x0$d"; cat "$bin"; } > "$c/differential/frame_vector_${name}_$d"
+  done
+  { printf '\x0b'; cat "$bin"; } > "$c/plan/frame_vector_$name"
+done
+
 # Hand-made edge cases (host byte order, x86-64).
 hdr() { printf "$(printf '\\x%02x\\x%02x\\x00\\x00' $(($1 & 255)) $(($1 >> 8)))"'\x30\xf2\x01\x00\x01\x00\x00\x00\x00\x00\x00\x00'; }
 { hdr 24; printf '\x00\x00\x91\x6a\x00\x00\x00\x00'; } > $c/netlink_decode/edge_nla_len_zero

@@ -528,7 +528,9 @@ void CheckPlanMatchesRequest(const v1::BootstrapRequest& request,
   const bool runc = options.protocol != ReplyProtocol::kNative;
   NSBOOT_FUZZ_CHECK(plan.protocol == options.protocol);
   NSBOOT_FUZZ_CHECK(plan.finish == options.finish);
-  NSBOOT_FUZZ_CHECK(plan.schema_version == 1);
+  NSBOOT_FUZZ_CHECK(plan.schema_version ==
+                    (request.schema_version() == 0 ? 1
+                                                   : request.schema_version()));
   NSBOOT_FUZZ_CHECK(plan.stages[0].stage == v1::STAGE_PARENT);
   NSBOOT_FUZZ_CHECK(plan.stages[1].stage == v1::STAGE_CHILD);
   NSBOOT_FUZZ_CHECK(plan.stages[2].stage == v1::STAGE_INIT);
@@ -734,6 +736,10 @@ void CheckPlanMatchesRequest(const v1::BootstrapRequest& request,
                                            : options.default_log_level));
   NSBOOT_FUZZ_CHECK(plan.reply_pidfds == o.reply_pidfds());
   if (plan.reply_pidfds) NSBOOT_FUZZ_CHECK(!runc);
+  NSBOOT_FUZZ_CHECK(plan.reply_namespace_ids ==
+                    (!runc && !o.skip_namespace_ids()));
+  // A version 2 field passes only in a version 2 request.
+  if (o.skip_namespace_ids()) NSBOOT_FUZZ_CHECK(request.schema_version() >= 2);
   NSBOOT_FUZZ_CHECK(Count(f, StepKind::kSetsid) ==
                     (runc || options.new_session ? 1 : 0));
 

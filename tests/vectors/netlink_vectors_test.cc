@@ -1,11 +1,6 @@
 // Golden vectors from runc's own Go encoder (tests/vectors/runcgen): every
 // NAME.netlink.bin decodes to exactly NAME.textproto and re-encodes to
 // exactly the same bytes.
-#include <dirent.h>
-
-#include <algorithm>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -21,6 +16,7 @@
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
 #include "proto/nsboot/v1/bootstrap.pb.h"
+#include "tests/vectors/vector_files.h"
 
 namespace nsboot {
 namespace codec {
@@ -32,36 +28,8 @@ using ::nsboot::testing::IsOk;
 // There are 11 vectors; a broken glob must not make this test vacuous.
 constexpr size_t kMinVectors = 11;
 
-std::string VectorDir() {
-  const char* srcdir = std::getenv("TEST_SRCDIR");
-  const char* workspace = std::getenv("TEST_WORKSPACE");
-  return absl::StrCat(srcdir ? srcdir : ".", "/",
-                      workspace ? workspace : "nsboot", "/tests/vectors");
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  EXPECT_TRUE(in.good()) << path;
-  std::ostringstream contents;
-  contents << in.rdbuf();
-  return contents.str();
-}
-
 std::vector<std::string> VectorNames() {
-  std::vector<std::string> names;
-  DIR* dir = opendir(VectorDir().c_str());
-  if (dir == nullptr) return names;
-  constexpr absl::string_view kSuffix = ".netlink.bin";
-  while (struct dirent* entry = readdir(dir)) {
-    absl::string_view name = entry->d_name;
-    if (absl::EndsWith(name, kSuffix)) {
-      name.remove_suffix(kSuffix.size());
-      names.emplace_back(name);
-    }
-  }
-  closedir(dir);
-  std::sort(names.begin(), names.end());
-  return names;
+  return testing::VectorNames(testing::VectorDir(), ".netlink.bin");
 }
 
 struct Vector {
@@ -75,9 +43,11 @@ struct Vector {
 Vector LoadVector(const std::string& name) {
   Vector v;
   v.name = name;
-  v.bytes = ReadFile(absl::StrCat(VectorDir(), "/", name, ".netlink.bin"));
+  v.bytes = testing::ReadVectorFile(
+      absl::StrCat(testing::VectorDir(), "/", name, ".netlink.bin"));
   const std::string text =
-      ReadFile(absl::StrCat(VectorDir(), "/", name, ".textproto"));
+      testing::ReadVectorFile(
+          absl::StrCat(testing::VectorDir(), "/", name, ".textproto"));
   if (absl::StartsWith(text, "# dialect: runc-1.1\n")) {
     v.dialect = RuncDialect::kRunc11;
   } else if (absl::StartsWith(text, "# dialect: runc-1.2\n")) {
@@ -95,7 +65,7 @@ Vector LoadVector(const std::string& name) {
 }
 
 TEST(NetlinkVectorsTest, ThereAreVectors) {
-  EXPECT_GE(VectorNames().size(), kMinVectors) << VectorDir();
+  EXPECT_GE(VectorNames().size(), kMinVectors) << testing::VectorDir();
 }
 
 TEST(NetlinkVectorsTest, DecodeToTheTextprotoAndEncodeToTheBytes) {

@@ -8,6 +8,6 @@ trap 'rm -rf "${tmp}"' EXIT
 export GO111MODULE=off GOPATH=/usr/share/gocode
 export GOCACHE="${GOCACHE:-${tmp}/gocache}"
 go build -o "${tmp}/runcgen" "${here}/runcgen/main.go"
-rm -f "${here}"/*.netlink.bin "${here}"/*.textproto
+rm -f "${here}"/*.netlink.bin "${here}"/*.textproto  # not frame/: regenerate_frames.sh
 "${tmp}/runcgen" -out "${here}"
 ls "${here}"/*.netlink.bin | wc -l

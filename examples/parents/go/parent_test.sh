@@ -36,7 +36,7 @@ for dialect in runc-1.1 runc-1.2; do
     '^main\(\): hook=1$' '^main\(\): pid=1$' '^exit: program 0, stages \[0 0\]$' '^ok$' -- \
     run -mode=netlink -dialect="${dialect}" -create=mnt,uts,ipc,pid,net -oom-score-adj=5 -- "${host}"
 done
-expect "native" 0 '^reply: ready, schema versions \[1\]$' \
+expect "native" 0 '^reply: ready, schema versions \[1 2\]$' \
   '^reply: pids stage1=0 stage2=[0-9]+ pidfds=1$' '^  ns NAMESPACE_NET inode [0-9]+$' \
   '^main\(\): pid=1$' '^exit: program 0, stages \[0\]$' '^ok$' -- \
   run -mode=native -create=mnt,uts,ipc,pid,net -- "${host}"

@@ -87,11 +87,13 @@ struct Options {
   int32_t parent_death_signal = 0;
   LogLevel log_level = LOG_LEVEL_UNSPECIFIED;
   bool reply_pidfds = false;
+  bool skip_namespace_ids = false;  // schema version 2
 
   bool operator==(const Options& o) const {
     return seal_exe == o.seal_exe &&
            parent_death_signal == o.parent_death_signal &&
-           log_level == o.log_level && reply_pidfds == o.reply_pidfds;
+           log_level == o.log_level && reply_pidfds == o.reply_pidfds &&
+           skip_namespace_ids == o.skip_namespace_ids;
   }
 };
 

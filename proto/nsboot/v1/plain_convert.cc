@@ -65,8 +65,9 @@ plain::BootstrapRequest ToPlain(const BootstrapRequest& request) {
   }
   if (request.has_options()) {
     const Options& o = request.options();
-    out.options = plain::Options{o.seal_exe(), o.parent_death_signal(),
-                                 o.log_level(), o.reply_pidfds()};
+    out.options =
+        plain::Options{o.seal_exe(), o.parent_death_signal(), o.log_level(),
+                       o.reply_pidfds(), o.skip_namespace_ids()};
   }
   if (request.has_netlink_layout()) {
     const NetlinkLayout& l = request.netlink_layout();
@@ -121,6 +122,7 @@ BootstrapRequest ToProto(const plain::BootstrapRequest& request) {
     o->set_parent_death_signal(request.options->parent_death_signal);
     o->set_log_level(request.options->log_level);
     o->set_reply_pidfds(request.options->reply_pidfds);
+    o->set_skip_namespace_ids(request.options->skip_namespace_ids);
   }
   if (request.netlink_layout) {
     NetlinkLayout* l = out.mutable_netlink_layout();
