@@ -12,6 +12,8 @@
 //
 // Implementations (flags give the binaries; bench/run.sh passes them):
 //   floor           bench/hosts/floor_host.c: only the needed syscalls
+//   floor-exit      the same, the final process leaving through exit() as
+//                   one returning from main() does (--floor_exit)
 //   nsboot-native   pre-main hook, nsboot frames (no re-exec)
 //   nsboot-native-noids  the same request as schema version 2 with
 //                   options.skip_namespace_ids (Pids without namespace ids)
@@ -202,7 +204,7 @@ void StopJoinTarget() {
 // ---------------------------------------------------------------- spawning
 
 struct Paths {
-  std::string floor, nsboot_host, nsboot_host_dynamic, nsboot_host_bindseal,
+  std::string floor, floor_exit, nsboot_host, nsboot_host_dynamic, nsboot_host_bindseal,
       nsboot_host_reexec, bare_host, runc_host,
       nsboot_cli, true_bin, unshare, nsenter, tmpdir;
 };
@@ -279,6 +281,7 @@ std::string ReadLine(int fd) {
 
 enum class Kind {
   kFloor,
+  kFloorExit,
   kNsbootNative,
   kNsbootNativeNoIds,
   kNsbootNativeDynamic,
@@ -296,6 +299,7 @@ struct Impl {
 };
 const Impl kImpls[] = {
     {"floor", Kind::kFloor},
+    {"floor-exit", Kind::kFloorExit},
     {"nsboot-native", Kind::kNsbootNative},
     {"nsboot-native-noids", Kind::kNsbootNativeNoIds},
     {"nsboot-native-dynlink", Kind::kNsbootNativeDynamic},
@@ -423,7 +427,8 @@ Sample RunHost(Kind kind, Scenario s) {
                           sizeof(e.floor));
   switch (kind) {
     case Kind::kFloor:
-      binary = g_paths.floor;
+    case Kind::kFloorExit:
+      binary = kind == Kind::kFloor ? g_paths.floor : g_paths.floor_exit;
       request = &floor_bytes;
       break;
     case Kind::kNsbootNative:
@@ -483,7 +488,8 @@ Sample RunHost(Kind kind, Scenario s) {
   if (!got) out.error = "write failed";
   if (got) {
     switch (kind) {
-      case Kind::kFloor: {
+      case Kind::kFloor:
+      case Kind::kFloorExit: {
         int32_t pid;
         got = ReadExactly(sv[0], &pid, sizeof(pid));
         stage2 = pid;
@@ -633,6 +639,7 @@ bool Available(Kind kind, std::string* why) {
   };
   switch (kind) {
     case Kind::kFloor: return exists(g_paths.floor);
+    case Kind::kFloorExit: return exists(g_paths.floor_exit);
     case Kind::kNsbootNative:
     case Kind::kNsbootNativeNoIds:
     case Kind::kNsbootRunc12:
@@ -719,7 +726,8 @@ int RoundTrip() {
     else Die("unknown scenario " + n);
   }
   std::vector<std::string> wanted = SplitList(Flag(
-      "impls", "floor,nsboot-native,nsboot-native-noids,nsboot-runc12,"
+      "impls", "floor,floor-exit,nsboot-native,nsboot-native-noids,"
+               "nsboot-runc12,"
                "nsboot-runc11,"
                "nsboot-runc11-bind,nsboot-runc11-reexec,runc-nsexec,"
                "nsboot-native-dynlink,nsboot-cli,util-linux"));
@@ -827,7 +835,7 @@ int RoundTrip() {
       if (impl.kind == Kind::kCli || impl.kind == Kind::kUtilLinux) {
         rss_text = absl::StrCat(static_cast<long>(Percentile(rss[0], 0.5)),
                                 " (whole tree)");
-      } else if (impl.kind == Kind::kFloor) {
+      } else if (impl.kind == Kind::kFloor || impl.kind == Kind::kFloorExit) {
         rss_text = absl::StrCat(static_cast<long>(Percentile(rss[0], 0.5)),
                                 ", -, ",
                                 static_cast<long>(Percentile(rss[2], 0.5)));
@@ -1097,6 +1105,7 @@ int main(int argc, char** argv) {
   }
   if (geteuid() != 0) Die("needs root (namespaces, id maps)");
   g_paths.floor = Flag("floor", "");
+  g_paths.floor_exit = Flag("floor_exit", "");
   g_paths.nsboot_host = Flag("nsboot_host", "");
   g_paths.nsboot_host_dynamic = Flag("nsboot_host_dynamic", "");
   g_paths.nsboot_host_bindseal = Flag("nsboot_host_bindseal", "");

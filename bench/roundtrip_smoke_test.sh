@@ -8,8 +8,8 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 0
 fi
 rt=$1 floor=$2 nsboot_static=$3 nsboot_dynamic=$4 bare=$5 runc=$6 \
-  launcher=$7 cli=$8 nsboot_bindseal=$9 nsboot_reexec=${10}
-hosts=(--floor="$floor" --nsboot_host="$nsboot_static"
+  launcher=$7 cli=$8 nsboot_bindseal=$9 nsboot_reexec=${10} floor_exit=${11}
+hosts=(--floor="$floor" --floor_exit="$floor_exit" --nsboot_host="$nsboot_static"
        --nsboot_host_dynamic="$nsboot_dynamic" --bare_host="$bare"
        --runc_host="$runc" --nsboot="$cli"
        --nsboot_host_bindseal="$nsboot_bindseal"
@@ -19,7 +19,7 @@ fail() { echo "FAIL: $*"; exit 1; }
 out=$("$rt" --mode=roundtrip "${hosts[@]}" --iterations=1 --warmup=0) ||
   fail "roundtrip: $out"
 echo "$out"
-for impl in floor nsboot-native nsboot-runc12 nsboot-runc11 \
+for impl in floor floor-exit nsboot-native nsboot-native-noids nsboot-runc12 nsboot-runc11 \
             nsboot-runc11-bind nsboot-runc11-reexec runc-nsexec nsboot-native-dynlink nsboot-cli \
             util-linux; do
   for sc in create join user; do

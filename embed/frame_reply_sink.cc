@@ -49,6 +49,17 @@ StatusOr<size_t> SendWithFds(int sock, absl::string_view data,
 Status FrameReplySink::Send(const v1::plain::BootstrapReply& reply,
                             const executor::Attachments& attachments) {
   NSBOOT_ASSIGN_OR_RETURN(std::string frame, codec::EncodeReplyFrame(reply));
+  if (reply.kind == v1::plain::BootstrapReply::Kind::kReady && held_.empty()) {
+    held_ = std::move(frame);
+    return OkStatus();
+  }
+  if (!attachments.fds.empty()) {
+    NSBOOT_RETURN_IF_ERROR(Flush());
+  } else if (!held_.empty()) {
+    held_.append(frame);
+    frame = std::move(held_);
+    held_.clear();
+  }
   absl::string_view rest = frame;
   if (!attachments.fds.empty()) {
     NSBOOT_ASSIGN_OR_RETURN(size_t sent,
@@ -56,6 +67,13 @@ Status FrameReplySink::Send(const v1::plain::BootstrapReply& reply,
     rest.remove_prefix(sent);
   }
   return executor::WriteAllNoSigpipe(fd_, rest);
+}
+
+Status FrameReplySink::Flush() {
+  if (held_.empty()) return OkStatus();
+  const std::string frame = std::move(held_);
+  held_.clear();
+  return executor::WriteAllNoSigpipe(fd_, frame);
 }
 
 }  // namespace embed

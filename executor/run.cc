@@ -820,16 +820,38 @@ Status ReplyPids(Ctx& ctx, const PlanStep& step) {
   return OkStatus();
 }
 
+// Whether stage 0 reads or writes /proc/<pid>/ files after its joins: the
+// namespace ids, the maps, setgroups, the time offsets, the mount sources.
+bool UsesProcAfterJoins(const Plan& plan) {
+  if (plan.reply_namespace_ids) return true;
+  for (const PlanStep& s : plan.stages[0].steps) {
+    switch (s.kind) {
+      case StepKind::kWriteSetgroups:
+      case StepKind::kWriteUidMap:
+      case StepKind::kWriteGidMap:
+      case StepKind::kWriteTimeOffsets:
+      case StepKind::kSendMountSources:
+        return true;
+      default:
+        break;
+    }
+  }
+  return false;
+}
+
 // Stage 0 of a two-process plan: open every join target before any setns,
-// and the caller's /proc, which a joined mount namespace would hide.
+// and the caller's /proc, which a joined mount namespace would hide, when a
+// later step needs it.
 Status ParentOpenNamespaces(Ctx& ctx, const PlanStep& step) {
   const Plan& plan = *ctx.plan;
   if (plan.join_targets.size() > kMaxTargets) {
     return ParentFailHere(ctx, step, E2BIG, "too many targets");
   }
-  ctx.proc_fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (ctx.proc_fd < 0) {
-    return ParentFailHere(ctx, step, errno, "open /proc");
+  if (UsesProcAfterJoins(plan)) {
+    ctx.proc_fd = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (ctx.proc_fd < 0) {
+      return ParentFailHere(ctx, step, errno, "open /proc");
+    }
   }
   for (size_t i = 0; i < plan.join_targets.size(); ++i) {
     const JoinTarget& target = plan.join_targets[i];

@@ -3,12 +3,29 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
 namespace nsboot {
 namespace executor {
 namespace sync {
+namespace {
+
+// sendmsg and recvmsg go through syscall(), which stage 0 has bound before
+// it clones: in a cloned process, the first call of a lazily bound libc
+// function runs the loader's symbol lookup, and fork left the loader's text
+// unmapped there (the kernel does not copy a file mapping's page tables), so
+// the final process took ~10 page faults for these two alone.
+ssize_t SendMsg(int sock, const struct msghdr* msg, int flags) {
+  return syscall(SYS_sendmsg, sock, msg, flags);
+}
+
+ssize_t RecvMsg(int sock, struct msghdr* msg, int flags) {
+  return syscall(SYS_recvmsg, sock, msg, flags);
+}
+
+}  // namespace
 
 int Pair(int fds[2]) {
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) < 0) {
@@ -38,7 +55,7 @@ int Send(int sock, const Message& message, int fd) {
   }
   ssize_t n;
   do {
-    n = sendmsg(sock, &msg, MSG_NOSIGNAL);
+    n = SendMsg(sock, &msg, MSG_NOSIGNAL);
   } while (n < 0 && errno == EINTR);
   if (n < 0) return -errno;
   if (static_cast<size_t>(n) != sizeof(message)) return -EPROTO;
@@ -59,7 +76,7 @@ int Receive(int sock, Message* message, int* fd) {
   msg.msg_controllen = sizeof(control);
   ssize_t n;
   do {
-    n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+    n = RecvMsg(sock, &msg, MSG_CMSG_CLOEXEC);
   } while (n < 0 && errno == EINTR);
   if (n < 0) return -errno;
   int received = -1;

@@ -15,6 +15,11 @@
  *   user:   clone with CLONE_NEWUSER too; the host writes uid_map and gid_map
  *           then releases the child over a pipe; the child becomes root
  *           (setresgid, setresuid) and exits.
+ *
+ * The child leaves with _exit(). Built with -DFLOOR_CHILD_EXITS (the
+ * floor-exit row) it leaves with exit(), the way a final process that
+ * returns from main() does: libc's exit handlers and the loader's _dl_fini,
+ * run in a process whose page tables fork left without the libraries' text.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -22,11 +27,18 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "bench/hosts/floor_request.h"
+
+#ifdef FLOOR_CHILD_EXITS
+#define CHILD_EXIT(status) exit(status)
+#else
+#define CHILD_EXIT(status) _exit(status)
+#endif
 
 static pid_t raw_clone(unsigned long flags) {
   return (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
@@ -47,13 +59,13 @@ int main(void) {
   switch (req.mode) {
     case FLOOR_CREATE:
       pid = raw_clone(CLONE_PARENT | req.flags);
-      if (pid == 0) _exit(0);
+      if (pid == 0) CHILD_EXIT(0);
       break;
     case FLOOR_JOIN: {
       int pidfd = (int)syscall(SYS_pidfd_open, req.target_pid, 0);
       if (pidfd < 0 || setns(pidfd, (int)req.flags) != 0) return 3;
       pid = raw_clone(CLONE_PARENT);
-      if (pid == 0) _exit(0);
+      if (pid == 0) CHILD_EXIT(0);
       break;
     }
     case FLOOR_USER: {
@@ -62,10 +74,10 @@ int main(void) {
       pid = raw_clone(CLONE_PARENT | CLONE_NEWUSER | req.flags);
       if (pid == 0) {
         char c;
-        if (read(sync[0], &c, 1) != 1) _exit(5);
-        if (syscall(SYS_setresgid, 0, 0, 0) != 0) _exit(6);
-        if (syscall(SYS_setresuid, 0, 0, 0) != 0) _exit(7);
-        _exit(0);
+        if (read(sync[0], &c, 1) != 1) CHILD_EXIT(5);
+        if (syscall(SYS_setresgid, 0, 0, 0) != 0) CHILD_EXIT(6);
+        if (syscall(SYS_setresuid, 0, 0, 0) != 0) CHILD_EXIT(7);
+        CHILD_EXIT(0);
       }
       if (pid < 0) return 5;
       char path[64];
