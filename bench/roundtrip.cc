@@ -267,14 +267,24 @@ bool WriteAll(int fd, const std::string& s) {
   return write(fd, s.data(), s.size()) == static_cast<ssize_t>(s.size());
 }
 
+// One line, taken as a buffered reader takes it (runc's parent decodes the
+// pid JSON with Go's json.Decoder): peek at what has arrived, then consume
+// up to the newline and no further. Until session 4 this read one byte per
+// read(): ~40 system calls of the parent per line, in every runc-protocol
+// row (nsexec's included) and in none of the others (~10 us untraced).
 std::string ReadLine(int fd) {
   std::string line;
-  char c;
-  while (read(fd, &c, 1) == 1) {
-    line.push_back(c);
-    if (c == '\n') break;
+  char buf[512];
+  for (;;) {
+    const ssize_t n = recv(fd, buf, sizeof(buf), MSG_PEEK);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return line;
+    const char* newline = static_cast<const char*>(memchr(buf, '\n', n));
+    const size_t take = newline != nullptr ? newline - buf + 1 : n;
+    if (!ReadExactly(fd, buf, take)) return line;
+    line.append(buf, take);
+    if (newline != nullptr) return line;
   }
-  return line;
 }
 
 // ---------------------------------------------------------------- impls
