@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <signal.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -77,25 +76,39 @@ std::string RuncPidsLine(int32_t stage1_pid, int32_t stage2_pid) {
 }
 
 Status WriteAllNoSigpipe(int fd, absl::string_view data) {
-  struct stat st;
-  if (fstat(fd, &st) != 0) return ErrnoToStatus(errno, "fstat");
-  const bool socket = S_ISSOCK(st.st_mode);
+  // A socket takes MSG_NOSIGNAL; anything else refuses send() with ENOTSOCK
+  // before writing a byte. Trying send() first spares an fstat per reply.
+  size_t done = 0;
+  int err = 0;
+  bool socket = true;
+  while (done < data.size()) {
+    const ssize_t n =
+        send(fd, data.data() + done, data.size() - done, MSG_NOSIGNAL);
+    if (n >= 0) {
+      done += static_cast<size_t>(n);
+      continue;
+    }
+    if (errno == EINTR) continue;
+    if (errno == ENOTSOCK && done == 0) {
+      socket = false;
+    } else {
+      err = errno;
+    }
+    break;
+  }
+  if (socket) {
+    return err != 0 ? ErrnoToStatus(err, "write") : OkStatus();
+  }
+  // A pipe: block SIGPIPE around the writes and take back one we caused.
   sigset_t pipe_set, old_set;
   sigemptyset(&pipe_set);
   sigaddset(&pipe_set, SIGPIPE);
-  bool pending_before = false;
-  if (!socket) {
-    sigset_t pending;
-    sigpending(&pending);
-    pending_before = sigismember(&pending, SIGPIPE);
-    pthread_sigmask(SIG_BLOCK, &pipe_set, &old_set);
-  }
-  size_t done = 0;
-  int err = 0;
+  sigset_t pending;
+  sigpending(&pending);
+  const bool pending_before = sigismember(&pending, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe_set, &old_set);
   while (done < data.size()) {
-    const ssize_t n =
-        socket ? send(fd, data.data() + done, data.size() - done, MSG_NOSIGNAL)
-               : write(fd, data.data() + done, data.size() - done);
+    const ssize_t n = write(fd, data.data() + done, data.size() - done);
     if (n < 0) {
       if (errno == EINTR) continue;
       err = errno;
@@ -103,13 +116,11 @@ Status WriteAllNoSigpipe(int fd, absl::string_view data) {
     }
     done += static_cast<size_t>(n);
   }
-  if (!socket) {
-    if (err == EPIPE && !pending_before) {
-      const struct timespec zero = {0, 0};
-      sigtimedwait(&pipe_set, nullptr, &zero);
-    }
-    pthread_sigmask(SIG_SETMASK, &old_set, nullptr);
+  if (err == EPIPE && !pending_before) {
+    const struct timespec zero = {0, 0};
+    sigtimedwait(&pipe_set, nullptr, &zero);
   }
+  pthread_sigmask(SIG_SETMASK, &old_set, nullptr);
   if (err != 0) return ErrnoToStatus(err, "write");
   return OkStatus();
 }

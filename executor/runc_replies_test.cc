@@ -112,6 +112,32 @@ TEST(RuncReplySinkTest, WritesRuncBytes) {
   for (int fd : {init[0], init[1], log[0], log[1]}) close(fd);
 }
 
+// Sockets take send(MSG_NOSIGNAL); pipes and files, which refuse send()
+// with ENOTSOCK, get write() with SIGPIPE blocked: every kind gets the bytes.
+TEST(WriteAllNoSigpipeTest, WritesToSocketsPipesAndFiles) {
+  int s[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, s), 0);
+  EXPECT_THAT(WriteAllNoSigpipe(s[0], "to a socket\n"), IsOk());
+  close(s[0]);
+  EXPECT_EQ(ReadPipe(s[1]), "to a socket\n");
+  close(s[1]);
+  int p[2];
+  ASSERT_EQ(pipe2(p, O_CLOEXEC), 0);
+  EXPECT_THAT(WriteAllNoSigpipe(p[1], "to a pipe\n"), IsOk());
+  close(p[1]);
+  EXPECT_EQ(ReadPipe(p[0]), "to a pipe\n");
+  close(p[0]);
+  char path[] = "/tmp/nsboot_write_all_XXXXXX";
+  const int f = mkstemp(path);
+  ASSERT_GE(f, 0);
+  unlink(path);
+  EXPECT_THAT(WriteAllNoSigpipe(f, "to a file\n"), IsOk());
+  char buf[32] = {};
+  EXPECT_EQ(pread(f, buf, sizeof(buf), 0), 10);
+  EXPECT_STREQ(buf, "to a file\n");
+  close(f);
+}
+
 TEST(WriteAllNoSigpipeTest, ClosedReaderIsAnErrorNotASignal) {
   int p[2];
   ASSERT_EQ(pipe2(p, O_CLOEXEC), 0);
