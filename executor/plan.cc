@@ -405,6 +405,12 @@ Status CheckOptions(const v1::plain::BootstrapRequest& request,
     return Invalid("options.reply_pidfds",
                    "the runc protocols cannot carry pidfds");
   }
+  // As codec::ValidateRequest, for a request that did not come through a
+  // decoder: a version 1 request was written for children without the field.
+  if (o.skip_namespace_ids && request.schema_version < 2) {
+    return Invalid("options.skip_namespace_ids",
+                   "a schema_version 2 field in a version 1 request");
+  }
   if (request.oom_score_adj.has_value() &&
       (*request.oom_score_adj < -1000 || *request.oom_score_adj > 1000)) {
     return Invalid("oom_score_adj",

@@ -119,6 +119,11 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         InvalidCase{"SchemaVersion3", "schema_version: 3", kNative, kInvalid,
                     "schema_version: 3 is not supported (supported: 1, 2)"},
+        InvalidCase{"VersionTwoFieldInVersionOne",
+                    "schema_version: 1 options { skip_namespace_ids: true }",
+                    kNative, kInvalid,
+                    "options.skip_namespace_ids: a schema_version 2 field in "
+                    "a version 1 request"},
         InvalidCase{"UnknownCreateType", "create_namespaces: 9", kNative,
                     kInvalid, "create_namespaces[0]: unknown namespace 9"},
         InvalidCase{"UnspecifiedCreateType",

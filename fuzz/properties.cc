@@ -963,8 +963,10 @@ std::vector<size_t> TextAttributeSizes(const v1::BootstrapRequest& request,
 // normalizations.
 v1::BootstrapRequest Normalize(const DifferentialExceptions& exceptions,
                                v1::BootstrapRequest request) {
+  // Version 2 differs from 1 only by a field in options, which netlink
+  // refuses: a version 2 request netlink carries means what version 1 does.
   if (exceptions.Normalizes("schema_version") &&
-      request.schema_version() == 1) {
+      (request.schema_version() == 1 || request.schema_version() == 2)) {
     request.set_schema_version(0);
   }
   if (exceptions.Normalizes("create_namespaces_order")) {

@@ -47,9 +47,14 @@ TIMEFORMAT='%U %S %R'
 read -r user sys real < "$dir/time"
 
 last=$(grep -E 'cov: [0-9]+' "$log" | tail -1 || true)
-execs=$(grep -E '^stat::number_of_executed_units' "$log" | awk '{s+=$2} END {print s+0}')
-rate=$(grep -E '^stat::average_exec_per_sec' "$log" | awk '{s+=$2} END {print s+0}')
-[ "$rate" = 0 ] && rate=$(echo "$last" | sed -n 's/.*exec\/s: \([0-9]*\).*/\1/p')
+# Fork mode (JOBS > 1) prints no stat:: lines: then the last status line
+# ("#N: cov: ... exec/s R ...") gives the totals. grep finding nothing must
+# not end the script (pipefail).
+execs=$({ grep -E '^stat::number_of_executed_units' "$log" || true; } | awk '{s+=$2} END {print s+0}')
+rate=$({ grep -E '^stat::average_exec_per_sec' "$log" || true; } | awk '{s+=$2} END {print s+0}')
+[ "$execs" = 0 ] && execs=$(echo "$last" | sed -n 's/^#\([0-9]*\).*/\1/p')
+[ "$rate" = 0 ] && rate=$(echo "$last" | sed -n 's/.*exec\/s:\{0,1\} \([0-9]*\).*/\1/p')
+execs=${execs:-0} rate=${rate:-0}
 
 if [ "${MERGE:-1}" = 1 ]; then
   fresh="$dir/merged"
