@@ -4,7 +4,10 @@
 // NSBOOT_RUNC_DIALECT come from the input, split at NUL bytes (a missing
 // one is unset). Properties: no crash; what parses is in range (fds >= 0,
 // mount fds >= -1 and at most kMaxMountSources, a known contract and
-// dialect); ParseMountFds agrees with itself on its own canonical form.
+// dialect); ParseMountFds agrees with itself on its own canonical form; the
+// inert check, NamesInitPipe, read over the same pieces as environ entries,
+// agrees with a getenv-like reference (the first entry of a name decides;
+// only a non-empty value counts).
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -23,6 +26,18 @@ constexpr const char* kNames[] = {
     "NSBOOT_RUNC_DIALECT",
 };
 constexpr int kNumNames = sizeof(kNames) / sizeof(kNames[0]);
+
+// What getenv(name) would say about `entries`: the value of the first entry
+// "name=...", or nullptr.
+const char* Lookup(const std::vector<std::string>& entries, const char* name) {
+  const size_t n = std::strlen(name);
+  for (const std::string& e : entries) {
+    if (e.size() > n && e.compare(0, n, name) == 0 && e[n] == '=') {
+      return e.c_str() + n + 1;
+    }
+  }
+  return nullptr;
+}
 
 }  // namespace
 
@@ -66,6 +81,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   } else {
     NSBOOT_FUZZ_CHECK(!env.status().message().empty());
   }
+  // The inert check over the pieces as an environ array.
+  std::vector<char*> environ_like;
+  for (std::string& v : values) environ_like.push_back(&v[0]);
+  environ_like.push_back(nullptr);
+  const char* runc = Lookup(values, "_LIBCONTAINER_INITPIPE");
+  const char* native = Lookup(values, "NSBOOT_INITPIPE");
+  const bool expected = (runc != nullptr && *runc != '\0') ||
+                        (native != nullptr && *native != '\0');
+  NSBOOT_FUZZ_CHECK(nsboot::embed::NamesInitPipe(environ_like.data()) ==
+                    expected);
   // The mount-fd list alone, on the whole input as text.
   const std::string text(reinterpret_cast<const char*>(data) + 1, size - 1);
   auto fds = nsboot::embed::ParseMountFds(text.c_str());
