@@ -57,7 +57,7 @@ TEST_F(FrameReplySinkTest, ReadyWaitsForTheNextReplyAndGoesInTheSameWrite) {
   ASSERT_THAT(sink.Send(Ready(), {}), IsOk());
   EXPECT_EQ(Pending(), 0);
   ASSERT_THAT(sink.Send(Pids(), {}), IsOk());
-  // Both frames in one segment: a single read takes them.
+  // A single read takes both (Pending() above shows Ready was held back).
   char buf[4096];
   const ssize_t n = ReadOnce(buf, sizeof(buf));
   ASSERT_GT(n, 0);
