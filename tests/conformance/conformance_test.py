@@ -12,7 +12,9 @@ netlink). For each tests/vectors/NAME:
   frame decode    every language decodes every language's frame back to
                   the request (3 x 3)
 
-Then malformed netlink messages: every decoder rejects each, at the same
+Then the golden frames (tests/vectors/frame/NAME.bin, schema versions 1
+and 2): every language encodes NAME.textproto to exactly those bytes and
+decodes them to exactly that request. Then malformed netlink messages: every decoder rejects each, at the same
 byte offset. Prints one table per part and exits non-zero on any mismatch.
 
 usage: conformance_test.py NSBOOT_CLI GO_PARENT VECTORS_DIR
@@ -235,6 +237,37 @@ def main(cli, go_binary, vectors_dir):
               ["nl-dec " + n for n in names] +
               ["fr-enc " + n for n in names] + ["fr same", "fr dec"])
     print_table(header, rows)
+
+    # The golden frames (tests/vectors/frame, schema versions 1 and 2):
+    # every language encodes each textproto to exactly the golden bytes and
+    # decodes the bytes to exactly the request.
+    print()
+    rows = []
+    frame_vectors = sorted(glob.glob(os.path.join(vectors_dir, "frame",
+                                                  "*.textproto")))
+    check(len(frame_vectors) >= 4, "fewer than 4 golden frames in %s/frame"
+          % vectors_dir)
+    for textproto in frame_vectors:
+        name = os.path.basename(textproto)[:-len(".textproto")]
+        binary = textproto[:-len(".textproto")] + ".bin"
+        with open(textproto) as f:
+            expected = parse_text(f.read())
+        with open(binary, "rb") as f:
+            golden = f.read()
+        row = [name]
+        for lang in langs:
+            got, err = attempt(lambda: lang.encode("proto", "runc-1.2",
+                                                   textproto))
+            row.append(check(got == golden, "%s: %s frame encode: %s" % (
+                name, lang.name, err or "bytes differ")))
+        for lang in langs:
+            got, err = attempt(lambda: lang.decode("proto", "runc-1.2",
+                                                   binary))
+            row.append(check(got == expected, "%s: %s frame decode: %s" % (
+                name, lang.name, err or got)))
+        rows.append(row)
+    print_table(["golden frame"] + ["enc " + n for n in names] +
+                ["dec " + n for n in names], rows)
 
     print()
     rows = []
