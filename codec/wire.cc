@@ -119,7 +119,8 @@ class Reader {
                field.wire == kStartGroup || field.wire == kEndGroup ? " (group)"
                                                                     : "",
                " in ", where_.Path(),
-               " (this child speaks schema version 1)"));
+               " (this child speaks schema versions up to ", kMaxSchemaVersion,
+               ")"));
   }
 
   Status Malformed(uint64_t at, absl::string_view why) const {

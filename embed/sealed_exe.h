@@ -14,8 +14,8 @@
 //     problem runc 1.1's bind-mount method had, runc#3925) and nothing to
 //     clean up. /proc/self/exe then resolves on a read-only superblock:
 //     opening it for writing fails with EROFS.
-//     The cost: a superblock created and torn down per bootstrap, +0.15 to
-//     +0.2 ms per runc 1.1 bootstrap against kBindClone (docs/BENCHMARKS.md).
+//     The cost: a superblock created and torn down per bootstrap, 0 to
+//     0.09 ms per runc 1.1 bootstrap more than kBindClone (docs/BENCHMARKS.md).
 //  1'. kBindClone (zero copy; needs CAP_SYS_ADMIN and Linux 5.12+
 //     mount_setattr): a detached read-only bind mount of the binary itself
 //     (open_tree(OPEN_TREE_CLONE) + mount_setattr(MOUNT_ATTR_RDONLY)), never

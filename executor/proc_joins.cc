@@ -9,12 +9,12 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <string>
 
 #include "executor/plan.h"
+#include "executor/sys.h"
 
 namespace nsboot {
 namespace executor {
@@ -75,7 +75,7 @@ bool ProcNamesSameProcess(int32_t pid) {
     // Like the paths, a process that is gone keeps them.
     return kill(pid, 0) == 0 || errno == EPERM;
   }
-  const int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+  const int pidfd = sys::PidfdOpen(pid);
   if (pidfd < 0) return false;
   // A pidfd's fdinfo gives its process's pid as numbered by the pid
   // namespace of the /proc it is read through (0 if that namespace cannot

@@ -6,10 +6,10 @@
 // Only where it means the same thing: every join target is a path
 // "/proc/N/ns/NAME" with the same N (decimal, no leading zero) and NAME the
 // file of the target's type, there are at least two, and "/proc/N" is the
-// process pidfd_open(N) gives (statfs says /proc is procfs, and either
-// the caller is in the initial pid namespace, which only its own /proc can
-// show, or the pidfd's fdinfo read through /proc shows pid N: a /proc of
-// another pid namespace numbers processes differently). Like the paths, a pid names
+// process pidfd_open(N) gives (statfs says /proc is procfs, and either the
+// caller is in the initial pid namespace, which only its own /proc can show,
+// or the pidfd's fdinfo read through /proc shows pid N: a /proc of another
+// pid namespace numbers processes differently). Like the paths, a pid names
 // whatever process has it when stage 0 opens it; the namespaces are then
 // taken in one step instead of one open each. A process that is already
 // gone keeps its paths (and the error names the first).

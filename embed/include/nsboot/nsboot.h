@@ -102,7 +102,7 @@ extern const int nsboot_seal_method;
  */
 extern const int nsboot_seal_in_place;
 
-/* "nsboot <version>; schema versions 1". */
+/* "nsboot <version>; schema versions 1, 2". */
 const char* nsboot_version(void);
 
 #ifdef __cplusplus
