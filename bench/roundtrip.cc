@@ -17,6 +17,9 @@
 //   nsboot-native   pre-main hook, nsboot frames (no re-exec)
 //   nsboot-native-noids  the same request as schema version 2 with
 //                   options.skip_namespace_ids (Pids without namespace ids)
+//   nsboot-native-cxx  nsboot-native in a host that loads libstdc++, as a
+//                   C++ program does (--nsboot_host_cxx); also the slot for
+//                   an A/B of two builds of the hook
 //   nsboot-runc12   pre-main hook, runc netlink, runc 1.2+ dialect (no re-exec)
 //   nsboot-runc11   pre-main hook, runc netlink, runc 1.1 dialect (runs
 //                   from a sealed copy: the default, a read-only overlayfs,
@@ -204,7 +207,7 @@ void StopJoinTarget() {
 // ---------------------------------------------------------------- spawning
 
 struct Paths {
-  std::string floor, floor_exit, nsboot_host, nsboot_host_dynamic, nsboot_host_bindseal,
+  std::string floor, floor_exit, nsboot_host, nsboot_host_cxx, nsboot_host_bindseal,
       nsboot_host_reexec, bare_host, runc_host,
       nsboot_cli, true_bin, unshare, nsenter, tmpdir;
 };
@@ -294,7 +297,7 @@ enum class Kind {
   kFloorExit,
   kNsbootNative,
   kNsbootNativeNoIds,
-  kNsbootNativeDynamic,
+  kNsbootNativeCxx,
   kNsbootRunc12,
   kNsbootRunc11,
   kNsbootRunc11Bind,
@@ -312,7 +315,7 @@ const Impl kImpls[] = {
     {"floor-exit", Kind::kFloorExit},
     {"nsboot-native", Kind::kNsbootNative},
     {"nsboot-native-noids", Kind::kNsbootNativeNoIds},
-    {"nsboot-native-dynlink", Kind::kNsbootNativeDynamic},
+    {"nsboot-native-cxx", Kind::kNsbootNativeCxx},
     {"nsboot-runc12", Kind::kNsbootRunc12},
     {"nsboot-runc11", Kind::kNsbootRunc11},
     {"nsboot-runc11-bind", Kind::kNsbootRunc11Bind},
@@ -451,8 +454,8 @@ Sample RunHost(Kind kind, Scenario s) {
       env.push_back("NSBOOT_INITPIPE=3");
       request = &e.frame_noids;
       break;
-    case Kind::kNsbootNativeDynamic:
-      binary = g_paths.nsboot_host_dynamic;
+    case Kind::kNsbootNativeCxx:
+      binary = g_paths.nsboot_host_cxx;
       env.push_back("NSBOOT_INITPIPE=3");
       request = &e.frame;
       break;
@@ -508,7 +511,7 @@ Sample RunHost(Kind kind, Scenario s) {
       }
       case Kind::kNsbootNative:
       case Kind::kNsbootNativeNoIds:
-      case Kind::kNsbootNativeDynamic:
+      case Kind::kNsbootNativeCxx:
         got = ReadNativePids(sv[0], &stage1, &stage2, &out.error);
         break;
       case Kind::kNsbootRunc11:
@@ -654,7 +657,7 @@ bool Available(Kind kind, std::string* why) {
     case Kind::kNsbootNativeNoIds:
     case Kind::kNsbootRunc12:
     case Kind::kNsbootRunc11: return exists(g_paths.nsboot_host);
-    case Kind::kNsbootNativeDynamic: return exists(g_paths.nsboot_host_dynamic);
+    case Kind::kNsbootNativeCxx: return exists(g_paths.nsboot_host_cxx);
     case Kind::kNsbootRunc11Bind: return exists(g_paths.nsboot_host_bindseal);
     case Kind::kNsbootRunc11Reexec: return exists(g_paths.nsboot_host_reexec);
     case Kind::kRuncNsexec: return exists(g_paths.runc_host);
@@ -740,7 +743,7 @@ int RoundTrip() {
                "nsboot-runc12,"
                "nsboot-runc11,"
                "nsboot-runc11-bind,nsboot-runc11-reexec,runc-nsexec,"
-               "nsboot-native-dynlink,nsboot-cli,util-linux"));
+               "nsboot-native-cxx,nsboot-cli,util-linux"));
   std::vector<Impl> impls;
   for (const auto& w : wanted) {
     bool found = false;
@@ -881,9 +884,9 @@ int Inert() {
   };
   std::vector<Host> hosts = {
       {"bare (no hook)", g_paths.bare_host},
-      {"nsboot hook, static protobuf/abseil/libstdc++", g_paths.nsboot_host},
-      {"nsboot hook, documented link line (shared libs)",
-       g_paths.nsboot_host_dynamic}};
+      {"nsboot hook (libnsboot.a, libc only)", g_paths.nsboot_host},
+      {"nsboot hook, host loading libstdc++ (a C++ program)",
+       g_paths.nsboot_host_cxx}};
   if (!g_paths.runc_host.empty() && access(g_paths.runc_host.c_str(), X_OK) == 0) {
     hosts.push_back({"runc 1.1.5 nsexec (constructor)", g_paths.runc_host});
   }
@@ -1117,7 +1120,7 @@ int main(int argc, char** argv) {
   g_paths.floor = Flag("floor", "");
   g_paths.floor_exit = Flag("floor_exit", "");
   g_paths.nsboot_host = Flag("nsboot_host", "");
-  g_paths.nsboot_host_dynamic = Flag("nsboot_host_dynamic", "");
+  g_paths.nsboot_host_cxx = Flag("nsboot_host_cxx", "");
   g_paths.nsboot_host_bindseal = Flag("nsboot_host_bindseal", "");
   g_paths.nsboot_host_reexec = Flag("nsboot_host_reexec", "");
   g_paths.bare_host = Flag("bare_host", "");

@@ -56,7 +56,7 @@ HOSTS=(
   --nsboot_host="$BIN/bench/nsboot_host_static.bin"
   --nsboot_host_bindseal="$BIN/bench/nsboot_host_bindseal.bin"
   --nsboot_host_reexec="$BIN/bench/nsboot_host_reexec.bin"
-  --nsboot_host_dynamic="$BIN/bench/nsboot_host.bin"
+  --nsboot_host_cxx="$BIN/bench/nsboot_host.bin"
   --bare_host="$BIN/bench/bare_host.bin"
   --runc_host="$BIN/bench/runc_nsexec_host.bin"
   --nsboot="$BIN/cli/nsboot-static"
@@ -100,9 +100,9 @@ for b in bare_host nsboot_host nsboot_host_static runc_nsexec_host; do
     "$(stat -c %s "$OUT/$b.stripped")" "$text" "$data" "$bss"
 done
 echo
-echo "nsboot_host (documented link line) also loads these shared libraries:"
-ldd "$BIN/bench/nsboot_host.bin" | awk '{print $1}' | grep -v -e vdso -e ld-linux -e '^libc\.' | tr '\n' ' '
-echo
+echo "nsboot_host_static (the documented link line) loads these shared libraries beyond libc:"
+ldd "$BIN/bench/nsboot_host_static.bin" | awk '{print $1}' | grep -v -e vdso -e ld-linux -e '^libc\.' | tr '\n' ' '
+echo "(none expected)"
 
 section "runc level (runc run / runc exec of true)"
 if [ -x tools/runc-with-nsboot.sh ] || [ -f tools/runc-with-nsboot.sh ]; then
