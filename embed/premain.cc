@@ -27,6 +27,7 @@
 #include "embed/environment.h"
 #include "embed/frame_reply_sink.h"
 #include "embed/include/nsboot/nsboot.h"
+#include "embed/private_runtime.h"
 #include "embed/sealed_exe.h"
 #include "executor/plan.h"
 #include "executor/proc_joins.h"
@@ -258,7 +259,12 @@ extern "C" __attribute__((hot)) int nsboot_premain(int argc, char** argv,
   // The inert path, taken by every ordinary run of a host like runc: one
   // pass over environ and nothing else.
   if (!nsboot::embed::NamesInitPipe(environ)) return result = NSBOOT_INERT;
-  return result = nsboot::embed::RunHook(argv);
+  result = nsboot::embed::RunHook(argv);
+  // RunHook returns in the final process only (the stages _exit) or when
+  // the hook stayed inert, with every object of the hook destroyed: main()
+  // starts with the hook's memory gone.
+  if (nsboot_release_hook_memory != nullptr) nsboot_release_hook_memory();
+  return result;
 }
 
 extern "C" const char* nsboot_version(void) {
