@@ -26,6 +26,29 @@ repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 os.makedirs(out, exist_ok=True)
 builds = {"stock": os.path.join(out, "runc-stock"),
           "nsboot": os.path.join(out, "runc")}
+
+
+def built_commit(runc):
+    """The nsboot commit a runc from tools/runc-with-nsboot.sh was built at."""
+    try:
+        out = subprocess.run([runc, "--version"], capture_output=True,
+                             text=True, timeout=10).stdout
+    except OSError:
+        return None
+    for line in out.splitlines():
+        if line.startswith("commit: nsboot-"):
+            return line[len("commit: nsboot-"):]
+    return None
+
+
+head = subprocess.run(["git", "-C", repo, "rev-parse", "--short", "HEAD"],
+                      capture_output=True, text=True).stdout.strip()
+# Binaries left in OUTDIR by an earlier run are reused only if they were
+# built from this commit (a stale runc once got timed as the current one).
+if head and all(os.access(p, os.X_OK) for p in builds.values()) and \
+        built_commit(builds["nsboot"]) != head:
+    for p in builds.values():
+        os.remove(p)
 if not all(os.access(p, os.X_OK) for p in builds.values()):
     env = dict(os.environ)
     env.setdefault("NSBOOT_BAZEL_OUTPUT_BASE", "/root/.cache/bazel-bench")
@@ -122,6 +145,7 @@ for b in builds:
     runc(b, "delete", "--force", "sleeper", check=False)
     runc(b, "run", "-d", "--bundle", bundle_sleep, "sleeper")
 
+print("# nsboot runc built at commit %s" % built_commit(builds["nsboot"]))
 print("# load before: " + load())
 ops = ("run", "exec", "version")
 samples = {(op, b): [] for op in ops for b in builds}
