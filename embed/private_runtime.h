@@ -11,8 +11,8 @@ namespace embed {
 // In the bundle (//embed:libnsboot), operator new takes the hook's memory
 // from anonymous mappings of its own, up to this many bytes in all; past it
 // the process aborts, as it did when malloc failed. Security: it bounds what
-// a hostile request can make a stage map. A maximal request (1 MiB frame)
-// needs a few MiB.
+// a hostile request can make a stage map. Measured in session 5: a typical
+// request takes ~5 KB, one with 200 uid and 200 gid map lines ~240 KB.
 inline constexpr std::size_t kMaxHookMemory = std::size_t{64} << 20;
 
 }  // namespace embed
