@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "codec/limits.h"
+#include "common/decimal.h"
 #include "common/status.h"
 #include "common/status_macros.h"
 #include "common/str_cat.h"
@@ -16,15 +17,8 @@ namespace {
 
 // Canonical non-negative decimal (no sign, no leading zero) below INT_MAX.
 bool ParseNonNegative(const char* s, const char** end, int* out) {
-  if (*s < '0' || *s > '9') return false;
-  if (s[0] == '0' && s[1] >= '0' && s[1] <= '9') return false;
-  int64_t value = 0;
-  while (*s >= '0' && *s <= '9') {
-    value = value * 10 + (*s - '0');
-    if (value >= INT_MAX) return false;
-    ++s;
-  }
-  *end = s;
+  uint64_t value;
+  if (!ParseCanonicalDecimal(s, INT_MAX - 1, end, &value)) return false;
   *out = static_cast<int>(value);
   return true;
 }

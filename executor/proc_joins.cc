@@ -13,6 +13,7 @@
 
 #include <string>
 
+#include "common/decimal.h"
 #include "executor/plan.h"
 #include "executor/sys.h"
 
@@ -20,17 +21,11 @@ namespace nsboot {
 namespace executor {
 namespace {
 
-// The pid spelled at `s` (decimal, no sign, no leading zero, at most
-// INT32_MAX); 0 if there is none. `*end` gets where the digits stop.
+// The pid spelled at `s` (canonical decimal, at most INT32_MAX); 0 if there
+// is none (or it is 0). `*end` gets where the digits stop.
 int32_t ParsePid(const char* s, const char** end) {
-  *end = s;
-  if (*s < '1' || *s > '9') return 0;
-  int64_t pid = 0;
-  for (; *s >= '0' && *s <= '9'; ++s) {
-    pid = pid * 10 + (*s - '0');
-    if (pid > INT32_MAX) return 0;
-  }
-  *end = s;
+  uint64_t pid;
+  if (!ParseCanonicalDecimal(s, INT32_MAX, end, &pid)) return 0;
   return static_cast<int32_t>(pid);
 }
 
