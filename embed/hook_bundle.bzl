@@ -75,7 +75,7 @@ def _hook_bundle_impl(ctx):
     exports = ctx.actions.declare_file(ctx.attr.name + ".exports")
     ctx.actions.write(exports, "\n".join(ctx.attr.exports) + "\n")
     roots = " ".join(["-u " + s for s in ctx.attr.exports])
-    sanitized = [f for f in ctx.fragments.cpp.linkopts if "-fsanitize" in f] != []
+    sanitized = any(["-fsanitize" in f for f in ctx.fragments.cpp.linkopts])
     tmp = out.path + ".tmp"
     ctx.actions.run_shell(
         inputs = archives + [ctor_archive, exports],

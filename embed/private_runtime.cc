@@ -24,7 +24,6 @@
 #include <unistd.h>
 
 #include <cstddef>
-#include <cstdint>
 #include <cstdlib>
 #include <new>
 #include <string>
@@ -84,7 +83,7 @@ char* g_end = nullptr;
 void* g_last = nullptr;  // the most recent block: delete gives it back
 std::size_t g_mapped = 0;
 
-void* MapChunk(std::size_t n) {
+void MapChunk(std::size_t n) {
   // Security: n comes from the sizes of decoded request fields. The cap
   // bounds what a hostile request can make the hook map, whatever the sum
   // of the decoder's own limits (codec/limits.h) would allow.
@@ -95,7 +94,7 @@ void* MapChunk(std::size_t n) {
   if (size > nsboot::embed::kMaxHookMemory - g_mapped) OutOfMemory();
   const long m = syscall(SYS_mmap, nullptr, size, PROT_READ | PROT_WRITE,
                          MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (m < 0 && m > -4096) OutOfMemory();
+  if (m == -1) OutOfMemory();  // syscall() returns -1 and sets errno
   Chunk* chunk = reinterpret_cast<Chunk*>(m);
   chunk->next = g_chunks;
   chunk->size = size;
@@ -103,7 +102,6 @@ void* MapChunk(std::size_t n) {
   g_mapped += size;
   g_next = reinterpret_cast<char*>(chunk) + kChunkHeader;
   g_end = reinterpret_cast<char*>(chunk) + size;
-  return g_next;
 }
 
 void* Allocate(std::size_t n) {

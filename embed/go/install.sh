@@ -23,9 +23,8 @@
 # --link=shared, which chose how nsboot's C++ dependencies were linked up
 # to session 4, are still accepted and now mean the same.
 set -euo pipefail
-link=static
 case "${1:-}" in
-  --link=static|--link=shared) link=${1#--link=}; shift ;;
+  --link=static|--link=shared) shift ;;
   --link=*) echo "install.sh: --link=static or --link=shared" >&2; exit 2 ;;
 esac
 if [ $# -ne 3 ]; then
