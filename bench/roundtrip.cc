@@ -19,7 +19,8 @@
 //                   options.skip_namespace_ids (Pids without namespace ids)
 //   nsboot-native-cxx  nsboot-native in a host that loads libstdc++, as a
 //                   C++ program does (--nsboot_host_cxx); also the slot for
-//                   an A/B of two builds of the hook
+//                   an A/B of two builds of the hook, sending the request
+//                   --cxx_request=native|noids|runc12 names
 //   nsboot-runc12   pre-main hook, runc netlink, runc 1.2+ dialect (no re-exec)
 //   nsboot-runc11   pre-main hook, runc netlink, runc 1.1 dialect (runs
 //                   from a sealed copy: the default, a read-only overlayfs,
@@ -212,6 +213,10 @@ struct Paths {
       nsboot_cli, true_bin, unshare, nsenter, tmpdir;
 };
 Paths g_paths;
+// The request the nsboot-native-cxx slot sends (--cxx_request): "native"
+// (the default), "noids" or "runc12", so that slot can A/B another build
+// of the hook (--nsboot_host_cxx) against any nsboot row.
+std::string g_cxx_request = "native";
 
 // Spawns argv with `env`; when `sock` >= 0 it becomes fd 3. stdout goes to
 // /dev/null, stderr stays.
@@ -392,6 +397,17 @@ const std::vector<std::string> kBaseEnv = {
 #endif
 };
 
+// Reads runc's pid JSON line.
+bool ReadRuncPidLine(int sock, int* stage1, int* stage2, std::string* error) {
+  const std::string line = ReadLine(sock);
+  if (sscanf(line.c_str(), "{\"stage1_pid\":%d,\"stage2_pid\":%d}", stage1,
+             stage2) == 2) {
+    return true;
+  }
+  *error = "bad pid line: " + line;
+  return false;
+}
+
 // Reads native reply frames until Pids or Error.
 bool ReadNativePids(int sock, int* stage1, int* stage2, std::string* error) {
   for (;;) {
@@ -456,8 +472,14 @@ Sample RunHost(Kind kind, Scenario s) {
       break;
     case Kind::kNsbootNativeCxx:
       binary = g_paths.nsboot_host_cxx;
-      env.push_back("NSBOOT_INITPIPE=3");
-      request = &e.frame;
+      if (g_cxx_request == "runc12") {
+        env.push_back("_LIBCONTAINER_INITPIPE=3");
+        env.push_back("NSBOOT_RUNC_DIALECT=12");
+        request = &e.netlink12;
+      } else {
+        env.push_back("NSBOOT_INITPIPE=3");
+        request = g_cxx_request == "noids" ? &e.frame_noids : &e.frame;
+      }
       break;
     case Kind::kNsbootRunc12:
       binary = g_paths.nsboot_host;
@@ -511,8 +533,12 @@ Sample RunHost(Kind kind, Scenario s) {
       }
       case Kind::kNsbootNative:
       case Kind::kNsbootNativeNoIds:
-      case Kind::kNsbootNativeCxx:
         got = ReadNativePids(sv[0], &stage1, &stage2, &out.error);
+        break;
+      case Kind::kNsbootNativeCxx:
+        got = g_cxx_request == "runc12"
+                  ? ReadRuncPidLine(sv[0], &stage1, &stage2, &out.error)
+                  : ReadNativePids(sv[0], &stage1, &stage2, &out.error);
         break;
       case Kind::kNsbootRunc11:
       case Kind::kNsbootRunc11Bind:
@@ -526,13 +552,9 @@ Sample RunHost(Kind kind, Scenario s) {
         }
       }
       // fall through
-      case Kind::kNsbootRunc12: {
-        std::string line = ReadLine(sv[0]);
-        got = sscanf(line.c_str(), "{\"stage1_pid\":%d,\"stage2_pid\":%d}",
-                     &stage1, &stage2) == 2;
-        if (!got) out.error = "bad pid line: " + line;
+      case Kind::kNsbootRunc12:
+        got = ReadRuncPidLine(sv[0], &stage1, &stage2, &out.error);
         break;
-      }
       case Kind::kCli:  // not hosts: RunCommandOnce
       case Kind::kUtilLinux:
         break;
@@ -1121,6 +1143,11 @@ int main(int argc, char** argv) {
   g_paths.floor_exit = Flag("floor_exit", "");
   g_paths.nsboot_host = Flag("nsboot_host", "");
   g_paths.nsboot_host_cxx = Flag("nsboot_host_cxx", "");
+  g_cxx_request = Flag("cxx_request", "native");
+  if (g_cxx_request != "native" && g_cxx_request != "noids" &&
+      g_cxx_request != "runc12") {
+    Die("--cxx_request must be native, noids or runc12");
+  }
   g_paths.nsboot_host_bindseal = Flag("nsboot_host_bindseal", "");
   g_paths.nsboot_host_reexec = Flag("nsboot_host_reexec", "");
   g_paths.bare_host = Flag("bare_host", "");

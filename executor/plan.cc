@@ -496,6 +496,11 @@ void MakeTwoProcessStages(const v1::plain::BootstrapRequest& request,
     p.push_back(TextStep(StepKind::kWriteOomScoreAdj, v1::STEP_OOM_SCORE_ADJ,
                          StrCat(*request.oom_score_adj)));
   }
+  if (runc) {
+    // Before the joins, as runc's stage 1 is: a child of the caller's pid
+    // namespace, never seen in a joined one (and a pid one level deep).
+    p.push_back(MakeStep(StepKind::kClonePlaceholder, v1::STEP_CLONE));
+  }
   if (joins) {
     // No user namespace is joined here (MakePlan keeps three processes
     // then), so no ordering or EPERM deferral is needed.
@@ -529,9 +534,6 @@ void MakeTwoProcessStages(const v1::plain::BootstrapRequest& request,
       step.helper_args = facts.gid_args;
       p.push_back(std::move(step));
     }
-  }
-  if (runc) {
-    p.push_back(MakeStep(StepKind::kClonePlaceholder, v1::STEP_CLONE));
   }
   p.push_back(MakeStep(StepKind::kReplyPids, v1::STEP_REPLY));
   p.push_back(SyncStep(StepKind::kReleaseInit, SyncPoint::kRelease));

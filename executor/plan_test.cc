@@ -1059,8 +1059,8 @@ stage 0 PARENT "nsboot:0:PARENT": stays in the caller's namespaces, clones the f
    1. set-name "nsboot:0:PARENT"
    2. parent-death-signal 9
    3. write-oom-score-adj /proc/self/oom_score_adj "-999"
-   4. clone-final stage 2 (clone3 CLONE_PARENT|CLONE_PIDFD; new mnt,uts,ipc,pid,net)
-   5. clone-placeholder stage1_pid (clone3 CLONE_PARENT|CLONE_VM; exits at once)
+   4. clone-placeholder stage1_pid (clone3 CLONE_PARENT|CLONE_VM; exits at once)
+   5. clone-final stage 2 (clone3 CLONE_PARENT|CLONE_PIDFD; new mnt,uts,ipc,pid,net)
    6. reply-pids (PID JSON line on the init pipe)
    7. release-init stage 2
    8. await-init (init-finish)

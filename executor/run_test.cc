@@ -804,6 +804,61 @@ TEST_F(RunTest, JoinsEverythingOfAUserNamespacedContainer) {
   EXPECT_EQ(o.Get("final.fds"), o.Get("final.fds_before"));
 }
 
+// The pid the next process created in `target`'s pid namespace gets there:
+// a child joins that namespace and forks a grandchild, which reports it.
+pid_t NextPidIn(pid_t target) {
+  int report[2];
+  if (pipe2(report, O_CLOEXEC) != 0) return -1;
+  fflush(nullptr);
+  const pid_t child = fork();
+  if (child == 0) {
+    const int pidfd = static_cast<int>(syscall(SYS_pidfd_open, target, 0));
+    if (pidfd < 0 || setns(pidfd, CLONE_NEWPID) != 0) _exit(1);
+    const pid_t grandchild = fork();
+    if (grandchild == 0) {
+      const pid_t self = getpid();
+      _exit(write(report[1], &self, sizeof(self)) == sizeof(self) ? 0 : 1);
+    }
+    int status;
+    _exit(grandchild > 0 && waitpid(grandchild, &status, 0) == grandchild &&
+                  WIFEXITED(status) && WEXITSTATUS(status) == 0
+              ? 0
+              : 1);
+  }
+  close(report[1]);
+  pid_t next = -1;
+  if (read(report[0], &next, sizeof(next)) != sizeof(next)) next = -1;
+  close(report[0]);
+  int status;
+  waitpid(child, &status, 0);
+  return next;
+}
+
+TEST_F(RunTest, Runc12PlaceholderNeverEntersTheJoinedPidNamespace) {
+  // `runc exec` joins by /proc paths; in two processes stage 0 reports a
+  // placeholder as stage 1. Like runc's own stage 1, it lives in the
+  // caller's pid namespace: the container sees the final process come in
+  // and no other.
+  Target target(CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWUTS);
+  Scenario sc;
+  for (v1::Namespace t :
+       {v1::NAMESPACE_PID, v1::NAMESPACE_NET, v1::NAMESPACE_UTS}) {
+    v1::NamespaceJoin* join = sc.request.add_join_namespaces();
+    join->set_type(t);
+    join->set_path(target.Path(NamespaceName(t)));
+  }
+  sc.plan_options.protocol = ReplyProtocol::kRunc12;
+  const Outcome o = RunScenario(sc);
+  ASSERT_EQ(o.processes, 2);
+  EXPECT_EQ(o.Get("s0.status"), "done") << o.raw_report << o.log_bytes;
+  EXPECT_TRUE(o.AllExitedZero()) << o.StatusText();
+  EXPECT_EQ(o.FinalNs("pid"), target.Ns("pid"));
+  // The target is pid 1 there, the final process the first after it, and
+  // the next pid is the one after that: nothing else took a pid in between.
+  EXPECT_EQ(o.Get("final.pid"), "2");
+  EXPECT_EQ(NextPidIn(target.pid()), 3);
+}
+
 TEST_F(RunTest, JoinsByPidAndPidfdInOneSetnsEach) {
   Target a(CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWIPC);
   Target b(CLONE_NEWNS | CLONE_NEWCGROUP);

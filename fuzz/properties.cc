@@ -462,11 +462,16 @@ void CheckTwoProcessPlan(const v1::BootstrapRequest& request,
                         static_cast<int>(i) < pids);
     }
   }
-  // The runc protocols' stage-1 pid: a placeholder, cloned before the pids.
+  // The runc protocols' stage-1 pid: a placeholder, cloned before any join
+  // (a process of the caller's pid namespace) and before the final process.
   NSBOOT_FUZZ_CHECK(Count(p, StepKind::kClonePlaceholder) == (runc ? 1 : 0));
   if (runc) {
     const int placeholder = IndexOfKind(p, StepKind::kClonePlaceholder);
-    NSBOOT_FUZZ_CHECK(clone < placeholder && placeholder < pids);
+    NSBOOT_FUZZ_CHECK(placeholder < clone && placeholder < pids);
+    for (int i = 0; i < placeholder; ++i) {
+      NSBOOT_FUZZ_CHECK(p[i].kind != StepKind::kOpenNamespaces &&
+                        p[i].kind != StepKind::kJoin);
+    }
   }
   // The final process (runc: root, as its stage 2).
   const bool root_uid =
