@@ -9,6 +9,8 @@
 //             [--samples=FILE]            raw samples (TSV)
 //   roundtrip --mode=inert [--iterations=N] spawn hosts without an init pipe
 //   roundtrip --mode=soak --impls=... --count=1000 --parallel=1|4
+//   roundtrip --mode=runs --runs=A.tsv,B.tsv,...  several runs' --samples,
+//             summarized: the spread of each ratio from run to run
 //
 // Implementations (flags give the binaries; bench/run.sh passes them):
 //   floor           bench/hosts/floor_host.c: only the needed syscalls
@@ -60,6 +62,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -972,6 +976,98 @@ int Inert() {
   return 0;
 }
 
+// ---------------------------------------------------------------- runs
+
+// Several runs of --mode=roundtrip, each a process of its own, read back from
+// their --samples files. One run's ratio is precise about that run (its
+// iterations interleave), but runs differ from each other by more than that
+// precision: placement on the vCPUs, the join target, the layout of every
+// process. A ratio on a target's line is read here against that spread:
+// per scenario and implementation, the median over the runs of each run's
+// median, and the least and greatest of the runs' ratios.
+int Runs() {
+  const std::vector<std::string> files = SplitList(Flag("runs", ""));
+  if (files.empty()) Die("--mode=runs needs --runs=FILE[,FILE...]");
+  using Key = std::pair<std::string, std::string>;  // scenario, impl
+  std::vector<std::map<Key, std::vector<double>>> runs;
+  std::vector<std::string> scenarios, impls;  // in the order first seen
+  auto note = [](std::vector<std::string>* seen, const std::string& v) {
+    if (std::find(seen->begin(), seen->end(), v) == seen->end()) {
+      seen->push_back(v);
+    }
+  };
+  for (const std::string& file : files) {
+    FILE* f = fopen(file.c_str(), "r");
+    if (f == nullptr) Die("cannot read " + file);
+    std::map<Key, std::vector<double>> run;
+    char line[512];
+    bool header = true;
+    while (fgets(line, sizeof(line), f) != nullptr) {
+      if (header) {
+        header = false;
+        continue;
+      }
+      std::vector<std::string> cols =
+          absl::StrSplit(absl::StripTrailingAsciiWhitespace(line), '\t');
+      double us = 0;
+      if (cols.size() != 8 || !absl::SimpleAtod(cols[3], &us)) {
+        Die(absl::StrCat(file, ": not a --samples line: ", line));
+      }
+      if (cols[7] != "1") continue;  // a failed bootstrap has no time
+      note(&scenarios, cols[0]);
+      note(&impls, cols[1]);
+      run[{cols[0], cols[1]}].push_back(us);
+    }
+    fclose(f);
+    runs.push_back(std::move(run));
+  }
+  // The samples rotate the implementations; print them in kImpls' order.
+  auto rank = [](const std::string& name) {
+    for (size_t i = 0; i < sizeof(kImpls) / sizeof(kImpls[0]); ++i) {
+      if (name == kImpls[i].name) return i;
+    }
+    return sizeof(kImpls) / sizeof(kImpls[0]);
+  };
+  std::stable_sort(impls.begin(), impls.end(),
+                   [&](const std::string& a, const std::string& b) {
+                     return rank(a) < rank(b);
+                   });
+  printf("# %zu runs; per run the median, then across the runs: the median "
+         "of those (ms), and of each ratio the median [least, greatest]\n",
+         runs.size());
+  printf("| scenario | implementation | runs | median | x floor | "
+         "x runc-nsexec |\n|---|---|---:|---:|---:|---:|\n");
+  auto spread = [](std::vector<double> v) -> std::string {
+    if (v.empty()) return "-";
+    std::sort(v.begin(), v.end());
+    return absl::StrFormat("%.2f [%.2f, %.2f]", Percentile(v, 0.5), v.front(),
+                           v.back());
+  };
+  for (const std::string& sc : scenarios) {
+    for (const std::string& impl : impls) {
+      std::vector<double> medians, x_floor, x_runc;
+      for (const auto& run : runs) {
+        auto median = [&](const std::string& name) {
+          auto it = run.find({sc, name});
+          return it == run.end() ? 0.0 : Percentile(it->second, 0.5);
+        };
+        const double m = median(impl);
+        if (m == 0) continue;
+        medians.push_back(m);
+        if (median("floor") > 0) x_floor.push_back(m / median("floor"));
+        if (median("runc-nsexec") > 0) {
+          x_runc.push_back(m / median("runc-nsexec"));
+        }
+      }
+      if (medians.empty()) continue;
+      printf("| %s | %s | %zu | %.3f | %s | %s |\n", sc.c_str(), impl.c_str(),
+             medians.size(), Percentile(medians, 0.5) / 1000,
+             spread(x_floor).c_str(), spread(x_runc).c_str());
+    }
+  }
+  return 0;
+}
+
 // ---------------------------------------------------------------- soak
 
 struct Counts {
@@ -1138,6 +1234,7 @@ int main(int argc, char** argv) {
       g_flags[a.substr(2, eq - 2)] = a.substr(eq + 1);
     }
   }
+  if (Flag("mode", "") == "runs") return Runs();  // reads files only
   if (geteuid() != 0) Die("needs root (namespaces, id maps)");
   g_paths.floor = Flag("floor", "");
   g_paths.floor_exit = Flag("floor_exit", "");

@@ -16,8 +16,9 @@ hosts=(--floor="$floor" --floor_exit="$floor_exit" --nsboot_host="$nsboot_static
        --nsboot_host_reexec="$nsboot_reexec")
 fail() { echo "FAIL: $*"; exit 1; }
 
-out=$("$rt" --mode=roundtrip "${hosts[@]}" --iterations=1 --warmup=0) ||
-  fail "roundtrip: $out"
+samples="${TEST_TMPDIR:-/tmp}/roundtrip.tsv"
+out=$("$rt" --mode=roundtrip "${hosts[@]}" --iterations=1 --warmup=0 \
+      --samples="$samples") || fail "roundtrip: $out"
 echo "$out"
 for impl in floor floor-exit nsboot-native nsboot-native-noids nsboot-runc12 nsboot-runc11 \
             nsboot-runc11-bind nsboot-runc11-reexec runc-nsexec nsboot-native-cxx nsboot-cli \
@@ -27,6 +28,17 @@ for impl in floor floor-exit nsboot-native nsboot-native-noids nsboot-runc12 nsb
   done
 done
 echo "$out" | grep '^# failures: 0$' > /dev/null || fail "failures"
+
+# The summary of several runs (the same one twice): every row, two runs each.
+out=$("$rt" --mode=runs --runs="$samples,$samples") || fail "runs: $out"
+echo "$out"
+for sc in create join user; do
+  echo "$out" | grep "^| $sc | floor | 2 | [0-9.]* | 1.00 \[1.00, 1.00\] |" > /dev/null ||
+    fail "runs: no floor row for $sc"
+  echo "$out" | grep "^| $sc | nsboot-runc12 | 2 | [0-9.]* | [0-9.]* \[[0-9.]*, [0-9.]*\] | [0-9.]* \[" > /dev/null ||
+    fail "runs: no runc12 row for $sc"
+done
+"$rt" --mode=runs --runs=/nonexistent.tsv 2> /dev/null && fail "runs read a missing file"
 
 out=$("$rt" --mode=memory "${hosts[@]}" --launcher="$launcher" \
       --iterations=1 --scenarios=create) || fail "memory: $out"

@@ -6,7 +6,9 @@
 #
 # --quick: few iterations (a smoke run; numbers meaningless).
 # Environment: ITERATIONS (round trips per implementation and scenario,
-# default 300), INERT_ITERATIONS (default 3000), SOAK_COUNT (default 1000),
+# default 300), ROUNDS (runs of the round trips, each a process of its own,
+# summarized with the spread of each ratio; default 3), INERT_ITERATIONS
+# (default 3000), SOAK_COUNT (default 1000), RUNC_ITERATIONS (default 100),
 # OUTPUT_BASE (Bazel output base, default /root/.cache/bazel-bench),
 # RUNC_OUT (where tools/runc-with-nsboot.sh builds runc; default a temp dir).
 #
@@ -31,8 +33,9 @@ ITERATIONS=${ITERATIONS:-300}
 INERT_ITERATIONS=${INERT_ITERATIONS:-3000}
 SOAK_COUNT=${SOAK_COUNT:-1000}
 RUNC_ITERATIONS=${RUNC_ITERATIONS:-100}
+ROUNDS=${ROUNDS:-3}
 if [ "$QUICK" = 1 ]; then
-  ITERATIONS=3; INERT_ITERATIONS=20; SOAK_COUNT=8; RUNC_ITERATIONS=2
+  ITERATIONS=3; INERT_ITERATIONS=20; SOAK_COUNT=8; RUNC_ITERATIONS=2; ROUNDS=2
 fi
 OUTPUT_BASE=${OUTPUT_BASE:-/root/.cache/bazel-bench}
 OUT=${OUT:-$(mktemp -d /tmp/nsboot-bench-out.XXXXXX)}
@@ -81,6 +84,17 @@ echo "commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 section "Round trips (ms)"
 "$RT" --mode=roundtrip "${HOSTS[@]}" --iterations="$ITERATIONS" \
   --samples="$OUT/roundtrip.tsv" | tee "$OUT/roundtrip.md"
+
+# The same again ROUNDS-1 times, each run a process of its own: runs differ
+# from each other by more than one run's medians are precise to.
+section "Round trips across $ROUNDS runs (the table above is the first)"
+runs="$OUT/roundtrip.tsv"
+for r in $(seq 2 "$ROUNDS"); do
+  "$RT" --mode=roundtrip "${HOSTS[@]}" --iterations="$ITERATIONS" \
+    --samples="$OUT/roundtrip.$r.tsv" > "$OUT/roundtrip.$r.md"
+  runs="$runs,$OUT/roundtrip.$r.tsv"
+done
+"$RT" --mode=runs --runs="$runs" | tee "$OUT/runs.md"
 
 section "Peak RSS per process (KiB)"
 "$RT" --mode=memory "${HOSTS[@]}" --launcher="$BIN/bench/rss_launcher.bin" \
