@@ -499,7 +499,12 @@ void MakeTwoProcessStages(const v1::plain::BootstrapRequest& request,
   if (runc) {
     // Before the joins, as runc's stage 1 is: a child of the caller's pid
     // namespace, never seen in a joined one (and a pid one level deep).
-    p.push_back(MakeStep(StepKind::kClonePlaceholder, v1::STEP_CLONE));
+    // Sharing stage 0's memory, it costs no page-table copy; but setns to a
+    // time namespace fails (EUSERS) while another process shares the
+    // caller's memory, and the placeholder may not have run yet: then a
+    // copy.
+    p.push_back(ValueStep(StepKind::kClonePlaceholder, v1::STEP_CLONE,
+                          facts.join_time ? 0 : 1));
   }
   if (joins) {
     // No user namespace is joined here (MakePlan keeps three processes
@@ -1014,8 +1019,11 @@ std::string StepText(const Plan& plan, const PlanStep& step) {
                 step.value == 0 ? "" : CloneFlagsNames(step.value), ")");
       break;
     case StepKind::kClonePlaceholder:
-      StrAppend(&out, " stage1_pid (clone3 CLONE_PARENT|CLONE_VM; exits at "
-                      "once)");
+      StrAppend(&out, step.value != 0
+                          ? " stage1_pid (clone3 CLONE_PARENT|CLONE_VM; "
+                            "exits at once)"
+                          : " stage1_pid (clone3 CLONE_PARENT, a copy: a time "
+                            "namespace is joined; exits at once)");
       break;
     case StepKind::kAwait:
     case StepKind::kAck:

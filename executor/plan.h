@@ -138,7 +138,11 @@ enum class StepKind {
   kCloneFinal,            // clone3(CLONE_PARENT|CLONE_PIDFD|create_flags)
                           // stage 2 (two-process plans)
   kClonePlaceholder,      // a sibling that exits at once: the stage-1 pid
-                          // of the runc protocols' two-process plans
+                          // of the runc protocols' two-process plans;
+                          // value 1: it shares stage 0's memory (CLONE_VM)
+                          // until it exits, 0: a copy of it (a time
+                          // namespace is joined, which setns refuses to a
+                          // process sharing its memory)
   kAwait,                 // wait for `sync` from stage 1
   kAck,                   // answer `sync` to stage 1
   // The /proc/<pid>/ files below are stage 1's (three processes) or the

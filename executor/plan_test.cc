@@ -713,6 +713,34 @@ TEST(MakePlanTest, RuncFinalStageDoesWhatRuncStage2Does) {
   EXPECT_FALSE(Has(MustPlan("").stages[0], StepKind::kClonePlaceholder));
 }
 
+TEST(MakePlanTest, RuncPlaceholderBeforeTheJoinsAndACopyWhenTimeIsJoined) {
+  const auto placeholder = [](const Plan& plan) {
+    const std::vector<PlanStep>& p = plan.stages[0].steps;
+    const int i = IndexOf(plan.stages[0], StepKind::kClonePlaceholder);
+    EXPECT_GE(i, 0);
+    EXPECT_LT(i, IndexOf(plan.stages[0], StepKind::kOpenNamespaces));
+    EXPECT_LT(i, IndexOf(plan.stages[0], StepKind::kCloneFinal));
+    return i < 0 ? -1 : p[i].value;
+  };
+  const Plan exec = MustPlan(R"pb(
+    join_namespaces { type: NAMESPACE_PID path: "/proc/7/ns/pid" }
+    join_namespaces { type: NAMESPACE_NET path: "/proc/7/ns/net" }
+  )pb",
+                             Options(kRunc12));
+  ASSERT_EQ(exec.processes, 2);
+  EXPECT_EQ(placeholder(exec), 1);  // shares stage 0's memory
+  const Plan time = MustPlan(R"pb(
+    join_namespaces { type: NAMESPACE_PID path: "/proc/7/ns/pid" }
+    join_namespaces { type: NAMESPACE_TIME path: "/proc/7/ns/time" }
+  )pb",
+                             Options(kRunc12));
+  ASSERT_EQ(time.processes, 2);
+  EXPECT_EQ(placeholder(time), 0);  // a copy: setns to time needs that
+  EXPECT_THAT(FormatPlan(time), HasSubstr("clone-placeholder stage1_pid "
+                                          "(clone3 CLONE_PARENT, a copy: a "
+                                          "time namespace is joined"));
+}
+
 TEST(MakePlanTest, NativeFinalStageOptions) {
   PlanOptions options;
   options.new_session = true;

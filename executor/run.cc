@@ -980,7 +980,7 @@ StatusOr<RunOutcome> RunParent(Ctx& ctx) {
         break;
       }
       case StepKind::kClonePlaceholder: {
-        const pid_t pid = sys::CloneExitingSibling();
+        const pid_t pid = sys::CloneExitingSibling(step.value != 0);
         if (pid < 0) {
           return ParentFailHere(ctx, step, -pid,
                                 "clone3 of the stage-1 placeholder");

@@ -804,6 +804,18 @@ TEST_F(RunTest, JoinsEverythingOfAUserNamespacedContainer) {
   EXPECT_EQ(o.Get("final.fds"), o.Get("final.fds_before"));
 }
 
+// runc exec's request: joins by /proc/N/ns/NAME paths of `target`.
+v1::BootstrapRequest PathJoins(const Target& target,
+                               std::initializer_list<v1::Namespace> types) {
+  v1::BootstrapRequest request;
+  for (v1::Namespace t : types) {
+    v1::NamespaceJoin* join = request.add_join_namespaces();
+    join->set_type(t);
+    join->set_path(target.Path(NamespaceName(t)));
+  }
+  return request;
+}
+
 // The pid the next process created in `target`'s pid namespace gets there:
 // a child joins that namespace and forks a grandchild, which reports it.
 pid_t NextPidIn(pid_t target) {
@@ -811,6 +823,11 @@ pid_t NextPidIn(pid_t target) {
   if (pipe2(report, O_CLOEXEC) != 0) return -1;
   fflush(nullptr);
   const pid_t child = fork();
+  if (child < 0) {
+    close(report[0]);
+    close(report[1]);
+    return -1;
+  }
   if (child == 0) {
     const int pidfd = static_cast<int>(syscall(SYS_pidfd_open, target, 0));
     if (pidfd < 0 || setns(pidfd, CLONE_NEWPID) != 0) _exit(1);
@@ -841,12 +858,8 @@ TEST_F(RunTest, Runc12PlaceholderNeverEntersTheJoinedPidNamespace) {
   // and no other.
   Target target(CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWUTS);
   Scenario sc;
-  for (v1::Namespace t :
-       {v1::NAMESPACE_PID, v1::NAMESPACE_NET, v1::NAMESPACE_UTS}) {
-    v1::NamespaceJoin* join = sc.request.add_join_namespaces();
-    join->set_type(t);
-    join->set_path(target.Path(NamespaceName(t)));
-  }
+  sc.request = PathJoins(
+      target, {v1::NAMESPACE_PID, v1::NAMESPACE_NET, v1::NAMESPACE_UTS});
   sc.plan_options.protocol = ReplyProtocol::kRunc12;
   const Outcome o = RunScenario(sc);
   ASSERT_EQ(o.processes, 2);
@@ -857,6 +870,26 @@ TEST_F(RunTest, Runc12PlaceholderNeverEntersTheJoinedPidNamespace) {
   // the next pid is the one after that: nothing else took a pid in between.
   EXPECT_EQ(o.Get("final.pid"), "2");
   EXPECT_EQ(NextPidIn(target.pid()), 3);
+}
+
+TEST_F(RunTest, Runc12JoinsATimeNamespace) {
+  // setns to a time namespace refuses a caller that shares its memory with
+  // another process (EUSERS): the placeholder, cloned before the joins and
+  // perhaps not yet run, is then a copy, not sharing stage 0's memory.
+  Target target(CLONE_NEWTIME | CLONE_NEWPID | CLONE_NEWNET);
+  Scenario sc;
+  sc.request = PathJoins(
+      target, {v1::NAMESPACE_TIME, v1::NAMESPACE_PID, v1::NAMESPACE_NET});
+  sc.plan_options.protocol = ReplyProtocol::kRunc12;
+  for (int i = 0; i < 20; ++i) {  // the placeholder's exit is a race
+    const Outcome o = RunScenario(sc);
+    ASSERT_EQ(o.processes, 2);
+    ASSERT_EQ(o.Get("s0.status"), "done") << o.raw_report << o.log_bytes;
+    ASSERT_TRUE(o.AllExitedZero()) << o.StatusText();
+    for (const char* ns : {"time", "pid", "net"}) {
+      ASSERT_EQ(o.FinalNs(ns), target.Ns(ns)) << ns;
+    }
+  }
 }
 
 TEST_F(RunTest, JoinsByPidAndPidfdInOneSetnsEach) {

@@ -59,13 +59,15 @@ pid_t Clone3(uint64_t flags, int* pidfd) {
   return static_cast<pid_t>(ret);
 }
 
-pid_t CloneExitingSibling() {
+#if defined(__x86_64__)
+namespace {
+
+pid_t CloneExitingSiblingSharingMemory() {
   sigset_t all, old;
   sigfillset(&all);
   // The child inherits this mask: no handler may run in it, on a stack it
   // would share with the caller.
   if (sigprocmask(SIG_SETMASK, &all, &old) != 0) return -errno;
-#if defined(__x86_64__)
   struct clone_args args;
   memset(&args, 0, sizeof(args));
   // CLONE_VM: no page tables to copy. No CLONE_VFORK: the caller does not
@@ -88,14 +90,24 @@ pid_t CloneExitingSibling() {
       : "0"(static_cast<long>(SYS_clone3)), "D"(&args), "S"(sizeof(args)),
         [exit_nr] "i"(SYS_exit)
       : "rcx", "r11", "memory");
-#else
-  // Elsewhere a plain fork-like clone, whose child exits without running
-  // any of the caller's exit handlers.
-  long ret = Clone3(CLONE_PARENT, nullptr);
-  if (ret == 0) syscall(SYS_exit, 0);
-#endif
   sigprocmask(SIG_SETMASK, &old, nullptr);
   return static_cast<pid_t>(ret);  // the pid, or -errno from the kernel
+}
+
+}  // namespace
+#endif
+
+pid_t CloneExitingSibling(bool share_memory) {
+#if defined(__x86_64__)
+  if (share_memory) return CloneExitingSiblingSharingMemory();
+#else
+  (void)share_memory;  // only x86-64 has the register-only child
+#endif
+  // A fork, whose child exits without running any of the caller's exit
+  // handlers.
+  const pid_t pid = Clone3(CLONE_PARENT, nullptr);
+  if (pid == 0) syscall(SYS_exit, 0);
+  return pid;
 }
 
 int PidfdOpen(pid_t pid) {

@@ -38,10 +38,12 @@ pid_t Clone3(uint64_t flags, int* pidfd);
 
 // A child of the caller's parent (CLONE_PARENT) that exits at once with
 // status 0: the stage-1 pid the runc protocols report in a two-process
-// bootstrap, for their parent to reap. It shares the caller's memory and
-// runs no code but the exit (CLONE_VM, signals blocked), so no page table is
-// copied, and the caller does not wait for it. Returns its pid or -errno.
-pid_t CloneExitingSibling();
+// bootstrap, for their parent to reap. The caller does not wait for it.
+// With `share_memory` it shares the caller's memory and runs no code but the
+// exit (CLONE_VM, signals blocked), so no page table is copied; until it has
+// exited, the caller counts as sharing its memory (setns to a time namespace
+// fails with EUSERS). Without, it is a fork. Returns its pid or -errno.
+pid_t CloneExitingSibling(bool share_memory);
 
 int PidfdOpen(pid_t pid);                // fd or -errno
 int PidfdSendSignal(int pidfd, int sig);  // 0 or -errno

@@ -472,6 +472,13 @@ void CheckTwoProcessPlan(const v1::BootstrapRequest& request,
       NSBOOT_FUZZ_CHECK(p[i].kind != StepKind::kOpenNamespaces &&
                         p[i].kind != StepKind::kJoin);
     }
+    // It shares stage 0's memory unless a time namespace is joined (setns
+    // refuses that to a process sharing its memory).
+    bool joins_time = false;
+    for (const auto& join : request.join_namespaces()) {
+      joins_time = joins_time || join.type() == v1::NAMESPACE_TIME;
+    }
+    NSBOOT_FUZZ_CHECK(p[placeholder].value == (joins_time ? 0 : 1));
   }
   // The final process (runc: root, as its stage 2).
   const bool root_uid =
