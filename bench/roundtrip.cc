@@ -981,8 +981,9 @@ int Inert() {
 // Several runs of --mode=roundtrip, each a process of its own, read back from
 // their --samples files. One run's ratio is precise about that run (its
 // iterations interleave), but runs differ from each other by more than that
-// precision: placement on the vCPUs, the join target, the layout of every
-// process. A ratio on a target's line is read here against that spread:
+// precision (why is not pinned down: placement on the vCPUs, the join
+// target, address-space layouts are candidates). A ratio on a target's line
+// is read here against that spread:
 // per scenario and implementation, the median over the runs of each run's
 // median, and the least and greatest of the runs' ratios.
 int Runs() {
