@@ -46,7 +46,7 @@ BAZEL=(bazel --output_base="$OUTPUT_BASE")
   //bench:roundtrip //bench:floor_host //bench:floor_host_exit //bench:bare_host //bench:nsboot_host \
   //bench:nsboot_host_static //bench:nsboot_host_bindseal //bench:nsboot_host_reexec \
   //bench:runc_nsexec_host //bench:rss_launcher \
-  //bench:codec_bench //cli:nsboot_static >&2
+  //bench:codec_bench //bench:plan_bench //cli:nsboot_static >&2
 BIN=$("${BAZEL[@]}" info -c opt bazel-bin 2>/dev/null)
 # Bazel's server (a JVM with periodic tasks) would take CPU from the
 # bootstraps on this 2-vCPU machine: stop it; the runc level builds again
@@ -139,6 +139,10 @@ done | tee "$OUT/soak.txt"
 section "Codec (Google Benchmark)"
 "$BIN/bench/codec_bench" --benchmark_min_time=$([ "$QUICK" = 1 ] && echo 0.01 || echo 0.5) \
   2>/dev/null | tee "$OUT/codec.txt"
+
+section "Decode and plan, the round trips' requests (Google Benchmark)"
+"$BIN/bench/plan_bench" --benchmark_min_time=$([ "$QUICK" = 1 ] && echo 0.01 || echo 0.5) \
+  2>/dev/null | tee "$OUT/plan.txt"
 
 echo
 echo "load at the end: $(cat /proc/loadavg)"
