@@ -56,6 +56,17 @@ bool NsInode(const std::string& proc_dir, const char* name, struct stat* st) {
   return stat(absl::StrCat(proc_dir, "/ns/", name).c_str(), st) == 0;
 }
 
+// The link text of PROC_DIR/ns/NAME, "NAME:[INODE]", which names the
+// namespace (all of them live on the one nsfs): unlike a stat, reading it
+// builds no nsfs inode. Empty if it cannot be read.
+std::string NsLink(const std::string& proc_dir, const char* name) {
+  char buf[64];
+  const ssize_t n =
+      readlink(absl::StrCat(proc_dir, "/ns/", name).c_str(), buf, sizeof(buf));
+  if (n <= 0 || static_cast<size_t>(n) >= sizeof(buf)) return "";
+  return std::string(buf, static_cast<size_t>(n));
+}
+
 // Finds CMD like execvp would; returns the path or an exit code in *code.
 std::string ResolveCommand(const std::string& cmd, int* code, int* err) {
   auto runnable = [&](const std::string& path) {
@@ -152,10 +163,9 @@ absl::Status AddJoinAll(int pid, v1::BootstrapRequest* request) {
   }
   int joined = 0;
   for (const NsType& ns : kNsTypes) {
-    struct stat theirs, ours;
-    if (!NsInode(proc, ns.name, &theirs)) continue;
-    if (NsInode("/proc/self", ns.name, &ours) && ours.st_ino == theirs.st_ino &&
-        ours.st_dev == theirs.st_dev) {
+    const std::string theirs = NsLink(proc, ns.name);
+    if (theirs.empty()) continue;
+    if (NsLink("/proc/self", ns.name) == theirs) {
       continue;  // already there; setns to one's own user ns is EINVAL
     }
     bool listed = false;
