@@ -1,12 +1,12 @@
 // What stage 0 computes before its first system call of the bootstrap: the
 // request decoded from the bytes the parent wrote, and the plan made from
-// it, for the round-trip benchmark's scenarios (bench/roundtrip.cc). Results
-// are in docs/BENCHMARKS.md.
+// it, for the round-trip benchmark's requests (bench/scenarios.h; argument
+// 0, 1, 2: create, join, user). Results are in docs/BENCHMARKS.md.
 //
 //   bazel run -c opt //bench:plan_bench
 #include <string>
 
-#include "absl/strings/str_cat.h"
+#include "bench/scenarios.h"
 #include "benchmark/benchmark.h"
 #include "codec/frame.h"
 #include "codec/netlink.h"
@@ -16,46 +16,19 @@
 namespace nsboot {
 namespace {
 
+using bench::MakeRequest;
+using bench::Scenario;
 using codec::RuncDialect;
 using executor::MakePlan;
 using executor::PlanOptions;
 using executor::ReplyProtocol;
 
-enum Scenario { kCreate, kJoin, kUser };
-
-// As the round-trip benchmark's requests: create net+uts+ipc+mnt+pid; join
-// six namespaces of pid 4242 (by pid natively, by /proc paths as runc sends
-// them); user: the five of create plus a user namespace with one-line maps.
-v1::BootstrapRequest Request(Scenario s, bool by_pid) {
-  v1::BootstrapRequest r;
-  if (s == kJoin) {
-    for (auto ns : {v1::NAMESPACE_CGROUP, v1::NAMESPACE_IPC, v1::NAMESPACE_UTS,
-                    v1::NAMESPACE_NET, v1::NAMESPACE_PID,
-                    v1::NAMESPACE_MOUNT}) {
-      auto* join = r.add_join_namespaces();
-      join->set_type(ns);
-      if (by_pid) {
-        join->set_pid(4242);
-      } else {
-        join->set_path(
-            absl::StrCat("/proc/4242/ns/", executor::NamespaceName(ns)));
-      }
-    }
-    return r;
-  }
-  for (auto ns : {v1::NAMESPACE_NET, v1::NAMESPACE_UTS, v1::NAMESPACE_IPC,
-                  v1::NAMESPACE_MOUNT, v1::NAMESPACE_PID}) {
-    r.add_create_namespaces(ns);
-  }
-  if (s == kUser) {
-    r.add_create_namespaces(v1::NAMESPACE_USER);
-    auto* uid = r.add_uid_mappings();
-    uid->set_host_id(100000);
-    uid->set_size(65536);
-    *r.add_gid_mappings() = *uid;
-  }
-  return r;
+Scenario ScenarioArg(const benchmark::State& state) {
+  return static_cast<Scenario>(state.range(0));
 }
+
+// The join target's pid does not matter to decoding or planning.
+constexpr pid_t kTarget = 4242;
 
 PlanOptions Options(ReplyProtocol protocol) {
   PlanOptions options;
@@ -69,8 +42,9 @@ PlanOptions Options(ReplyProtocol protocol) {
 
 // Native: decode the frame, plan.
 void BM_NativeDecodeAndPlan(benchmark::State& state) {
-  const auto s = static_cast<Scenario>(state.range(0));
-  const std::string frame = *codec::EncodeRequestFrame(Request(s, true));
+  const Scenario s = ScenarioArg(state);
+  const std::string frame =
+      *codec::EncodeRequestFrame(MakeRequest(s, true, kTarget));
   const PlanOptions options = Options(ReplyProtocol::kNative);
   for (auto _ : state) {
     auto request = codec::DecodeRequestFramePlain(frame);
@@ -78,13 +52,13 @@ void BM_NativeDecodeAndPlan(benchmark::State& state) {
     benchmark::DoNotOptimize(plan);
   }
 }
-BENCHMARK(BM_NativeDecodeAndPlan)->Arg(kCreate)->Arg(kJoin)->Arg(kUser);
+BENCHMARK(BM_NativeDecodeAndPlan)->DenseRange(0, 2);
 
 // runc 1.2: decode the netlink message, plan.
 void BM_Runc12DecodeAndPlan(benchmark::State& state) {
-  const auto s = static_cast<Scenario>(state.range(0));
-  const std::string message =
-      *codec::EncodeNetlink(Request(s, false), RuncDialect::kRunc12);
+  const Scenario s = ScenarioArg(state);
+  const std::string message = *codec::EncodeNetlink(
+      MakeRequest(s, false, kTarget), RuncDialect::kRunc12);
   const PlanOptions options = Options(ReplyProtocol::kRunc12);
   for (auto _ : state) {
     auto request = codec::DecodeNetlinkPlain(message, RuncDialect::kRunc12);
@@ -92,20 +66,20 @@ void BM_Runc12DecodeAndPlan(benchmark::State& state) {
     benchmark::DoNotOptimize(plan);
   }
 }
-BENCHMARK(BM_Runc12DecodeAndPlan)->Arg(kCreate)->Arg(kJoin)->Arg(kUser);
+BENCHMARK(BM_Runc12DecodeAndPlan)->DenseRange(0, 2);
 
 // The plan alone, from a decoded request.
 void BM_NativePlanOnly(benchmark::State& state) {
-  const auto s = static_cast<Scenario>(state.range(0));
+  const Scenario s = ScenarioArg(state);
   const auto request = *codec::DecodeRequestFramePlain(
-      *codec::EncodeRequestFrame(Request(s, true)));
+      *codec::EncodeRequestFrame(MakeRequest(s, true, kTarget)));
   const PlanOptions options = Options(ReplyProtocol::kNative);
   for (auto _ : state) {
     auto plan = MakePlan(request, options);
     benchmark::DoNotOptimize(plan);
   }
 }
-BENCHMARK(BM_NativePlanOnly)->Arg(kCreate)->Arg(kJoin)->Arg(kUser);
+BENCHMARK(BM_NativePlanOnly)->DenseRange(0, 2);
 
 }  // namespace
 }  // namespace nsboot

@@ -69,6 +69,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "bench/hosts/floor_request.h"
+#include "bench/scenarios.h"
 #include "codec/frame.h"
 #include "codec/netlink.h"
 #include "google/protobuf/text_format.h"
@@ -106,74 +107,14 @@ double NowUs() {
 
 // ---------------------------------------------------------------- scenarios
 
-enum class Scenario { kCreate, kJoin, kUser };
-const char* ScenarioName(Scenario s) {
-  switch (s) {
-    case Scenario::kCreate: return "create";
-    case Scenario::kJoin: return "join";
-    case Scenario::kUser: return "user";
-  }
-  return "?";
-}
-
 constexpr uint32_t kCreateFlags = CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWIPC |
                                   CLONE_NEWNS | CLONE_NEWPID;
 // What the join target has of its own (and so what "join all" joins).
 constexpr uint32_t kJoinFlags = kCreateFlags | CLONE_NEWCGROUP;
 constexpr char kMap[] = "0 100000 65536\n";
 
-const v1::Namespace kCreateNs[] = {v1::NAMESPACE_MOUNT, v1::NAMESPACE_UTS,
-                                   v1::NAMESPACE_IPC, v1::NAMESPACE_PID,
-                                   v1::NAMESPACE_NET};
-struct JoinNs {
-  v1::Namespace type;
-  const char* name;
-};
-const JoinNs kJoinNs[] = {
-    {v1::NAMESPACE_CGROUP, "cgroup"}, {v1::NAMESPACE_IPC, "ipc"},
-    {v1::NAMESPACE_UTS, "uts"},       {v1::NAMESPACE_NET, "net"},
-    {v1::NAMESPACE_PID, "pid"},       {v1::NAMESPACE_MOUNT, "mnt"}};
-
 pid_t g_target = -1;        // the join target (in its own namespaces)
 pid_t g_target_keeper = -1;  // its parent, which we kill at the end
-
-// One request per scenario. `by_pid`: joins name the target by pid (nsboot
-// extension, one setns(pidfd, mask)); otherwise by /proc path (runc).
-v1::BootstrapRequest MakeRequest(Scenario s, bool by_pid) {
-  v1::BootstrapRequest r;
-  r.set_schema_version(1);
-  switch (s) {
-    case Scenario::kCreate:
-      for (auto ns : kCreateNs) r.add_create_namespaces(ns);
-      break;
-    case Scenario::kJoin:
-      for (const auto& j : kJoinNs) {
-        auto* join = r.add_join_namespaces();
-        join->set_type(j.type);
-        if (by_pid) {
-          join->set_pid(g_target);
-        } else {
-          join->set_path(absl::StrCat("/proc/", g_target, "/ns/", j.name));
-        }
-      }
-      break;
-    case Scenario::kUser: {
-      r.add_create_namespaces(v1::NAMESPACE_USER);
-      for (auto ns : kCreateNs) r.add_create_namespaces(ns);
-      for (auto* maps : {r.mutable_uid_mappings(), r.mutable_gid_mappings()}) {
-        auto* m = maps->Add();
-        m->set_container_id(0);
-        m->set_host_id(100000);
-        m->set_size(65536);
-      }
-      // runc's SETGROUP_ATTR = true (the maps are not just {0, egid, 1}).
-      r.set_setgroups(v1::SETGROUPS_ALLOW);
-      break;
-    }
-  }
-  r.set_rootless_euid(false);
-  return r;
-}
 
 void StartJoinTarget() {
   int p[2];
@@ -351,17 +292,18 @@ std::map<Scenario, Encoded> g_encoded;
 void EncodeAll(const std::vector<Scenario>& scenarios) {
   for (Scenario s : scenarios) {
     Encoded e;
-    auto frame = codec::EncodeRequestFrame(MakeRequest(s, /*by_pid=*/true));
-    auto nl11 = codec::EncodeNetlink(MakeRequest(s, false),
+    auto frame =
+        codec::EncodeRequestFrame(MakeRequest(s, /*by_pid=*/true, g_target));
+    auto nl11 = codec::EncodeNetlink(MakeRequest(s, false, g_target),
                                      codec::RuncDialect::kRunc11);
-    auto nl12 = codec::EncodeNetlink(MakeRequest(s, false),
+    auto nl12 = codec::EncodeNetlink(MakeRequest(s, false, g_target),
                                      codec::RuncDialect::kRunc12);
     if (!frame.ok() || !nl11.ok() || !nl12.ok()) {
       Die(absl::StrCat("encoding ", ScenarioName(s), ": ",
                        frame.status().ToString(), nl11.status().ToString()));
     }
     e.frame = *frame;
-    v1::BootstrapRequest noids = MakeRequest(s, /*by_pid=*/true);
+    v1::BootstrapRequest noids = MakeRequest(s, /*by_pid=*/true, g_target);
     noids.set_schema_version(2);
     noids.mutable_options()->set_skip_namespace_ids(true);
     auto frame_noids = codec::EncodeRequestFrame(noids);
@@ -371,7 +313,8 @@ void EncodeAll(const std::vector<Scenario>& scenarios) {
     e.netlink12 = *nl12;
     if (s != Scenario::kJoin) {
       std::string text;
-      google::protobuf::TextFormat::PrintToString(MakeRequest(s, false), &text);
+      google::protobuf::TextFormat::PrintToString(
+          MakeRequest(s, false, g_target), &text);
       e.config_path =
           absl::StrCat(g_paths.tmpdir, "/", ScenarioName(s), ".textproto");
       FILE* f = fopen(e.config_path.c_str(), "w");
