@@ -776,21 +776,28 @@ INSTANTIATE_TEST_SUITE_P(
       return std::string(info.param.ns);
     });
 
+// runc exec's request: joins by /proc/N/ns/NAME paths of `target`.
+v1::BootstrapRequest PathJoins(const Target& target,
+                               std::initializer_list<v1::Namespace> types) {
+  v1::BootstrapRequest request;
+  for (v1::Namespace t : types) {
+    v1::NamespaceJoin* join = request.add_join_namespaces();
+    join->set_type(t);
+    join->set_path(target.Path(NamespaceName(t)));
+  }
+  return request;
+}
+
 TEST_F(RunTest, JoinsEverythingOfAUserNamespacedContainer) {
   // `runc exec` into a container with a user namespace: all eight types,
   // user first in the request; the plan joins the others first.
   Target target(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC |
                 CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWCGROUP | CLONE_NEWTIME);
   Scenario sc;
-  const v1::Namespace types[] = {
-      v1::NAMESPACE_USER, v1::NAMESPACE_IPC,    v1::NAMESPACE_UTS,
-      v1::NAMESPACE_NET,  v1::NAMESPACE_PID,    v1::NAMESPACE_MOUNT,
-      v1::NAMESPACE_CGROUP, v1::NAMESPACE_TIME};
-  for (v1::Namespace t : types) {
-    v1::NamespaceJoin* join = sc.request.add_join_namespaces();
-    join->set_type(t);
-    join->set_path(target.Path(NamespaceName(t)));
-  }
+  sc.request = PathJoins(
+      target, {v1::NAMESPACE_USER, v1::NAMESPACE_IPC, v1::NAMESPACE_UTS,
+               v1::NAMESPACE_NET, v1::NAMESPACE_PID, v1::NAMESPACE_MOUNT,
+               v1::NAMESPACE_CGROUP, v1::NAMESPACE_TIME});
   sc.plan_options.protocol = ReplyProtocol::kRunc12;
   const Outcome o = RunScenario(sc);
   EXPECT_FALSE(o.timed_out);
@@ -802,18 +809,6 @@ TEST_F(RunTest, JoinsEverythingOfAUserNamespacedContainer) {
   EXPECT_EQ(o.Get("final.uid"), "0,0,0");
   EXPECT_EQ(o.Get("final.sid_is_self"), "1");
   EXPECT_EQ(o.Get("final.fds"), o.Get("final.fds_before"));
-}
-
-// runc exec's request: joins by /proc/N/ns/NAME paths of `target`.
-v1::BootstrapRequest PathJoins(const Target& target,
-                               std::initializer_list<v1::Namespace> types) {
-  v1::BootstrapRequest request;
-  for (v1::Namespace t : types) {
-    v1::NamespaceJoin* join = request.add_join_namespaces();
-    join->set_type(t);
-    join->set_path(target.Path(NamespaceName(t)));
-  }
-  return request;
 }
 
 // The pid the next process created in `target`'s pid namespace gets there:
