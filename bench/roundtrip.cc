@@ -998,10 +998,9 @@ int Runs() {
         const double m = median(impl);
         if (m == 0) continue;
         medians.push_back(m);
-        if (median("floor") > 0) x_floor.push_back(m / median("floor"));
-        if (median("runc-nsexec") > 0) {
-          x_runc.push_back(m / median("runc-nsexec"));
-        }
+        const double floor = median("floor"), runc = median("runc-nsexec");
+        if (floor > 0) x_floor.push_back(m / floor);
+        if (runc > 0) x_runc.push_back(m / runc);
       }
       if (medians.empty()) continue;
       printf("| %s | %s | %zu | %.3f | %s | %s |\n", sc.c_str(), impl.c_str(),
