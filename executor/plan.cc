@@ -555,17 +555,27 @@ void MakeTwoProcessStages(const v1::plain::BootstrapRequest& request,
   init.name = options.process_names[2];
   std::vector<PlanStep>& f = init.steps;
   f.push_back(TextStep(StepKind::kSetName, v1::STEP_CLONE, init.name));
-  f.push_back(SyncStep(StepKind::kAwaitRelease, SyncPoint::kRelease));
+  // What the final process does to itself and needs nothing of stage 0 for
+  // goes before the release, in parallel with stage 0's replies; in a new
+  // user namespace the ids wait for the maps stage 0 writes after the clone.
   if (runc || options.new_session) {
     f.push_back(MakeStep(StepKind::kSetsid, v1::STEP_SET_IDS));
   }
+  std::vector<PlanStep> ids;
   if (runc) {
-    f.push_back(BecomeRoot(true, true));
+    ids.push_back(BecomeRoot(true, true));
   } else if (create_user && (facts.uid_zero || facts.gid_zero)) {
-    f.push_back(BecomeRoot(facts.uid_zero, facts.gid_zero));
+    ids.push_back(BecomeRoot(facts.uid_zero, facts.gid_zero));
   }
   if (facts.drop_groups) {
-    f.push_back(MakeStep(StepKind::kDropGroups, v1::STEP_SETGROUPS));
+    ids.push_back(MakeStep(StepKind::kDropGroups, v1::STEP_SETGROUPS));
+  }
+  if (create_user) {
+    f.push_back(SyncStep(StepKind::kAwaitRelease, SyncPoint::kRelease));
+  }
+  for (PlanStep& step : ids) f.push_back(std::move(step));
+  if (!create_user) {
+    f.push_back(SyncStep(StepKind::kAwaitRelease, SyncPoint::kRelease));
   }
   if (init_unshare != 0) {
     f.push_back(ValueStep(StepKind::kUnshare, v1::STEP_UNSHARE, init_unshare));
@@ -811,7 +821,9 @@ StatusOr<Plan> MakePlan(const v1::plain::BootstrapRequest& request,
   init.name = options.process_names[2];
   std::vector<PlanStep>& f = init.steps;
   f.push_back(TextStep(StepKind::kSetName, v1::STEP_CLONE, init.name));
-  f.push_back(SyncStep(StepKind::kAwaitRelease, SyncPoint::kRelease));
+  // Stage 1 had the maps and setgroups written before it cloned the final
+  // process: its ids need nothing more of stage 0 and, as in the
+  // two-process plan, go before the release.
   if (runc || options.new_session) {
     f.push_back(MakeStep(StepKind::kSetsid, v1::STEP_SET_IDS));
   }
@@ -819,6 +831,7 @@ StatusOr<Plan> MakePlan(const v1::plain::BootstrapRequest& request,
   if (facts.drop_groups) {
     f.push_back(MakeStep(StepKind::kDropGroups, v1::STEP_SETGROUPS));
   }
+  f.push_back(SyncStep(StepKind::kAwaitRelease, SyncPoint::kRelease));
   if (init_unshare != 0) {
     f.push_back(ValueStep(StepKind::kUnshare, v1::STEP_UNSHARE, init_unshare));
   }

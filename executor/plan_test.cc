@@ -685,7 +685,7 @@ TEST(MakePlanTest, RuncFinalStageDoesWhatRuncStage2Does) {
   )pb",
                              Options(kRunc11));
   EXPECT_THAT(Kinds(plan.stages[2]),
-              ElementsAre("set-name", "await-release", "setsid",
+              ElementsAre("set-name", "setsid", "await-release",
                           "become-root gid uid", "drop-groups",
                           "unshare cgroup", "finish-return"));
   // runc 1.1 keeps cgroupns for stage 2 (after release); 1.2+ creates it
@@ -707,7 +707,7 @@ TEST(MakePlanTest, RuncFinalStageDoesWhatRuncStage2Does) {
                                Options(kRunc12));
   EXPECT_EQ(clone_flags(runc12), "mnt,user,cgroup");
   EXPECT_THAT(Kinds(runc12.stages[2]),
-              ElementsAre("set-name", "await-release", "setsid",
+              ElementsAre("set-name", "setsid", "await-release",
                           "become-root gid uid", "finish-return"));
   // Native has no placeholder.
   EXPECT_FALSE(Has(MustPlan("").stages[0], StepKind::kClonePlaceholder));
@@ -748,7 +748,7 @@ TEST(MakePlanTest, NativeFinalStageOptions) {
   const Plan plan =
       MustPlan("options { parent_death_signal: 15 }", options);
   EXPECT_THAT(Kinds(plan.stages[2]),
-              ElementsAre("set-name", "await-release", "setsid",
+              ElementsAre("set-name", "setsid", "await-release",
                           "parent-death-signal 15", "finish-exec"));
   EXPECT_EQ(plan.stages[2].steps.back().error_step, v1::STEP_EXEC);
   EXPECT_THAT(Kinds(plan.stages[0]),
@@ -1095,9 +1095,9 @@ stage 0 PARENT "nsboot:0:PARENT": stays in the caller's namespaces, clones the f
    9. parent-done (Run returns; the caller exits 0)
 stage 2 INIT "nsboot:2:INIT": the final process
    1. set-name "nsboot:2:INIT"
-   2. await-release
-   3. setsid
-   4. become-root setresgid(0,0,0) setresuid(0,0,0)
+   2. setsid
+   3. become-root setresgid(0,0,0) setresuid(0,0,0)
+   4. await-release
    5. finish-return (init-finish, return into the caller)
 )"},
         // `runc exec` into a running container: join everything by path.
@@ -1156,9 +1156,9 @@ stage 1 CHILD "nsboot:1:CHILD": joins and creates namespaces, clones stage 2, ex
   15. exit-child (child-finish, exit 0)
 stage 2 INIT "nsboot:2:INIT": the final process
    1. set-name "nsboot:2:INIT"
-   2. await-release
-   3. setsid
-   4. become-root setresgid(0,0,0) setresuid(0,0,0)
+   2. setsid
+   3. become-root setresgid(0,0,0) setresuid(0,0,0)
+   4. await-release
    5. finish-return (init-finish, return into the caller)
 )"},
         // Rootless: a user namespace whose multi-line maps need the
@@ -1253,9 +1253,9 @@ stage 1 CHILD "nsboot:1:CHILD": joins and creates namespaces, clones stage 2, ex
   12. exit-child (child-finish, exit 0)
 stage 2 INIT "nsboot:2:INIT": the final process
    1. set-name "nsboot:2:INIT"
-   2. await-release
-   3. setsid
-   4. become-root setresgid(0,0,0) setresuid(0,0,0)
+   2. setsid
+   3. become-root setresgid(0,0,0) setresuid(0,0,0)
+   4. await-release
    5. parent-death-signal 15
    6. finish-return (init-finish, return into the caller)
 )"},

@@ -559,6 +559,16 @@ Status ParentSend(Ctx& ctx, v1::Stage peer, const PlanStep& step, Type type,
   m.sync_point = sync_point;
   const int rc = sync::Send(sock, m, fd);
   if (rc < 0) {
+    // A stage that failed on its own before this message sent its error
+    // first and exited: that error is the one to report. A peer gone
+    // leaves Receive nothing to block on (queued records, then EOF).
+    Message error;
+    if (rc == -EPIPE && sync::Receive(sock, &error, nullptr) == 1 &&
+        error.type == Type::kError) {
+      return ParentFail(ctx, static_cast<v1::Stage>(error.stage),
+                        static_cast<v1::Step>(error.step), error.err,
+                        error.pid, error.text);
+    }
     return ParentFail(ctx, peer, step.error_step, -rc, 0,
                       StrCat("sending to ", PeerName(peer), " (did it die?)"));
   }

@@ -242,6 +242,9 @@ struct Scenario {
   RunOptions run_options;
   // Runs in S0 before Run (as root); may drop privileges.
   std::function<void()> stage0_setup;
+  // Edits the plan S0 runs (a step that fails where no request can make
+  // one fail).
+  std::function<void(Plan*)> edit_plan;
   // Native sink: SIGKILL stage 1 (1) or stage 2 (2) right after sending Pids.
   int kill_after_pids = 0;
   // H closes its end of the init pipe after the first reply.
@@ -415,6 +418,7 @@ std::string FinalReport(const std::set<int>& fds_before, int64_t start_us) {
                                      Flat(plan.status().ToString()), "\n"));
     _exit(2);
   }
+  if (sc.edit_plan) sc.edit_plan(&*plan);
   std::unique_ptr<ReplySink> sink;
   if (sc.plan_options.protocol == ReplyProtocol::kNative) {
     sink = std::make_unique<TestNativeSink>(init_fd, sc.kill_after_pids,
@@ -1559,6 +1563,42 @@ TEST_F(RunTest, StageTwoKilledMidProtocol) {
     EXPECT_EQ(o.pids()->stage1_pid() == 0, two);
     const int s2 = o.statuses.at(o.pids()->stage2_pid());
     EXPECT_TRUE(WIFSIGNALED(s2) && WTERMSIG(s2) == SIGKILL);
+  }
+}
+
+// The final process's own setup runs before its release, while stage 0
+// replies: a failure there is the error reported, whether stage 0's release
+// finds it still running (and awaits the error) or already gone.
+TEST_F(RunTest, FinalProcessFailingBeforeItsReleaseIsTheErrorReported) {
+  for (const bool two : {true, false}) {
+    SCOPED_TRACE(two ? "two processes" : "three processes");
+    Scenario sc;
+    sc.request = Request("create_namespaces: [NAMESPACE_PID, NAMESPACE_UTS]");
+    sc.plan_options.two_processes = two;
+    sc.plan_options.new_session = true;
+    sc.edit_plan = [](Plan* plan) {
+      std::vector<PlanStep>& f = plan->stages[2].steps;
+      for (auto it = f.begin(); it != f.end(); ++it) {
+        if (it->kind != StepKind::kAwaitRelease) continue;
+        PlanStep bad;
+        bad.kind = StepKind::kUnshare;
+        bad.error_step = v1::STEP_UNSHARE;
+        bad.value = 1;  // not a flag unshare(2) takes: EINVAL
+        f.insert(it, bad);
+        break;
+      }
+    };
+    for (int i = 0; i < 10; ++i) {
+      const Outcome o = RunScenario(sc);
+      ASSERT_EQ(o.processes, two ? 2 : 3);
+      ExpectCleanFailure(o);
+      ASSERT_NE(o.error(), nullptr);
+      EXPECT_EQ(o.error()->stage(), v1::STAGE_INIT);
+      EXPECT_EQ(o.error()->step(), v1::STEP_UNSHARE);
+      EXPECT_EQ(o.error()->errno_value(), EINVAL) << o.error()->message();
+      EXPECT_EQ(o.statuses.size(), static_cast<size_t>(o.processes))
+          << o.StatusText();
+    }
   }
 }
 

@@ -75,10 +75,20 @@ int Receive(int sock, Message* message, int* fd) {
   msg.msg_control = control;
   msg.msg_controllen = sizeof(control);
   ssize_t n;
-  do {
+  bool reset = false;
+  for (;;) {
     n = RecvMsg(sock, &msg, MSG_CMSG_CLOEXEC);
-  } while (n < 0 && errno == EINTR);
-  if (n < 0) return -errno;
+    if (n >= 0) break;
+    if (errno == EINTR) continue;
+    // A peer that closed with messages of ours unread leaves ECONNRESET,
+    // reported once and ahead of the records it sent before (its error):
+    // those come next, then EOF. The peer is gone, so this cannot block.
+    if (errno == ECONNRESET && !reset) {
+      reset = true;
+      continue;
+    }
+    return -errno;
+  }
   int received = -1;
   bool extra = false;
   for (struct cmsghdr* cmsg = CMSG_FIRSTHDR(&msg); cmsg != nullptr;

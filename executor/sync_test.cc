@@ -57,6 +57,20 @@ TEST(SyncTest, MessagesFdsAndEof) {
 
   close(s[0]);
   EXPECT_EQ(sync::Receive(s[1], &in, &fd), 0);  // EOF
+
+  // A peer that sent its last message and closed without reading ours:
+  // that message is still read (after the one-time ECONNRESET), then EOF.
+  int t[2];
+  ASSERT_EQ(sync::Pair(t), 0);
+  out.type = sync::Type::kRelease;
+  ASSERT_EQ(sync::Send(t[0], out), 0);  // never read by t[1]
+  out.type = sync::Type::kError;
+  ASSERT_EQ(sync::Send(t[1], out), 0);
+  close(t[1]);
+  ASSERT_EQ(sync::Receive(t[0], &in, nullptr), 1);
+  EXPECT_EQ(in.type, sync::Type::kError);
+  EXPECT_EQ(sync::Receive(t[0], &in, nullptr), 0);
+  close(t[0]);
   EXPECT_EQ(sync::Send(s[1], out), -EPIPE);     // and no SIGPIPE
   close(s[1]);
   close(p[0]);

@@ -346,6 +346,33 @@ int IndexOfKind(const std::vector<PlanStep>& steps, StepKind kind) {
   return -1;
 }
 
+// Where the final process's steps stand against its one release: what it
+// does to itself before (setsid; the ids unless `ids_after_release`: in a
+// new user namespace they wait for the maps stage 0 writes after the
+// clone), the rest after.
+void CheckReleaseOrder(const std::vector<PlanStep>& f, bool ids_after_release) {
+  NSBOOT_FUZZ_CHECK(!f.empty() && f[0].kind == StepKind::kSetName);
+  const int release = IndexOfKind(f, StepKind::kAwaitRelease);
+  NSBOOT_FUZZ_CHECK(release > 0);
+  for (size_t i = 1; i < f.size(); ++i) {
+    const bool before = static_cast<int>(i) < release;
+    switch (f[i].kind) {
+      case StepKind::kSetsid:
+        NSBOOT_FUZZ_CHECK(before);
+        break;
+      case StepKind::kBecomeRoot:
+      case StepKind::kDropGroups:
+        NSBOOT_FUZZ_CHECK(before != ids_after_release);
+        break;
+      case StepKind::kAwaitRelease:
+        break;
+      default:
+        NSBOOT_FUZZ_CHECK_MSG(!before, "stage 2 step %s before the release",
+                              executor::StepKindName(f[i].kind));
+    }
+  }
+}
+
 // A two-process plan: stage 0 joins, clones the final process into every
 // new namespace, writes its maps from outside; no stage 1 (the runc
 // protocols report a placeholder instead).
@@ -512,8 +539,8 @@ void CheckTwoProcessPlan(const v1::BootstrapRequest& request,
   NSBOOT_FUZZ_CHECK(Count(p, StepKind::kReleaseInit) == 1);
   NSBOOT_FUZZ_CHECK(Count(p, StepKind::kAwaitInit) == 1);
   NSBOOT_FUZZ_CHECK(p.back().kind == StepKind::kParentDone);
-  NSBOOT_FUZZ_CHECK(IndexOfKind(f, StepKind::kAwaitRelease) == 1);
   NSBOOT_FUZZ_CHECK(Count(f, StepKind::kAwaitRelease) == 1);
+  CheckReleaseOrder(f, create_user);
   NSBOOT_FUZZ_CHECK(f.back().kind == (options.finish == FinishMode::kExec
                                           ? StepKind::kFinishExec
                                           : StepKind::kFinishReturn));
@@ -787,6 +814,8 @@ void CheckPlanMatchesRequest(const v1::BootstrapRequest& request,
                     1);
   NSBOOT_FUZZ_CHECK(Count(p, StepKind::kReleaseInit) == 1);
   NSBOOT_FUZZ_CHECK(Count(f, StepKind::kAwaitRelease) == 1);
+  // Stage 1 had the maps written before it cloned the final process.
+  CheckReleaseOrder(f, false);
   NSBOOT_FUZZ_CHECK(Count(p, StepKind::kAwaitInit) == 1);
   const StepKind finish = options.finish == FinishMode::kExec
                               ? StepKind::kFinishExec
