@@ -847,6 +847,30 @@ StatusOr<Plan> MakePlan(const v1::plain::BootstrapRequest& request,
   return plan;
 }
 
+// setsid fails only for a process group leader, which a fresh clone is
+// not (its pid cannot name a live group).
+bool InitFinishSkippable(const Plan& plan) {
+  if (plan.processes != 2 || plan.finish != FinishMode::kReturn ||
+      (plan.create_flags & kCloneNewUser) != 0) {
+    return false;
+  }
+  for (const PlanStep& step : plan.stages[2].steps) {
+    switch (step.kind) {
+      case StepKind::kSetName:
+      case StepKind::kSetsid:
+      case StepKind::kAwaitRelease:
+      case StepKind::kFinishReturn:
+        break;
+      case StepKind::kBecomeRoot:
+        if (!step.uid || !step.gid) return false;
+        break;
+      default:
+        return false;
+    }
+  }
+  return true;
+}
+
 const char* ReplyProtocolName(ReplyProtocol protocol) {
   switch (protocol) {
     case ReplyProtocol::kNative:
@@ -1011,6 +1035,9 @@ std::string StepText(const Plan& plan, const PlanStep& step) {
     case StepKind::kBecomeRoot:
       if (step.gid) StrAppend(&out, " setresgid(0,0,0)");
       if (step.uid) StrAppend(&out, " setresuid(0,0,0)");
+      if (InitFinishSkippable(plan)) {
+        StrAppend(&out, " (skipped when stage 0's ids are all 0)");
+      }
       break;
     case StepKind::kReplyReady:
       if (plan.protocol == ReplyProtocol::kRunc11) {
@@ -1089,6 +1116,9 @@ std::string StepText(const Plan& plan, const PlanStep& step) {
     case StepKind::kAwaitInit:
       StrAppend(&out, plan.finish == FinishMode::kExec
                           ? " (exec succeeded: EOF after init-finish)"
+                      : InitFinishSkippable(plan)
+                          ? " (init-finish; skipped when stage 0's ids are "
+                            "all 0: nothing left can fail in stage 2)"
                           : " (init-finish)");
       break;
     case StepKind::kParentDone:
@@ -1124,7 +1154,10 @@ std::string StepText(const Plan& plan, const PlanStep& step) {
       StrAppend(&out, " setgroups(0, NULL)");
       break;
     case StepKind::kFinishReturn:
-      StrAppend(&out, " (init-finish, return into the caller)");
+      StrAppend(&out, InitFinishSkippable(plan)
+                          ? " (init-finish unless skipped, return into the "
+                            "caller)"
+                          : " (init-finish, return into the caller)");
       break;
     case StepKind::kFinishExec:
       StrAppend(&out, " (execve the command)");

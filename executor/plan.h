@@ -172,7 +172,8 @@ enum class StepKind {
   kAwaitRelease,          // wait for kRelease from stage 0
   kSetsid,                // setsid()
   kDropGroups,            // setgroups(0, NULL)
-  kFinishReturn,          // send kInitFinish, close sync fds, return
+  kFinishReturn,          // send kInitFinish (unless skipped, see
+                          // InitFinishSkippable), close sync fds, return
   kFinishExec,            // close sync fds on exec, execve the command
 };
 
@@ -250,6 +251,15 @@ StatusOr<Plan> MakePlan(const v1::plain::BootstrapRequest& request,
 // to the overload above takes no protobuf code from the archives.
 StatusOr<Plan> MakePlan(const v1::BootstrapRequest& request,
                         const PlanOptions& options);
+
+// Whether `plan` is a two-process plan whose final process has nothing
+// that can fail after its clone (its name, setsid in a fresh process, the
+// release, the return into the caller) but for a kBecomeRoot to 0 in stage
+// 0's own user namespace. When stage 0's ids are all 0 already (Run checks
+// before any clone), that kBecomeRoot changes nothing, so Run skips it and
+// the init-finish exchange (stage 0's kAwaitInit, kFinishReturn's message):
+// stage 0 exits once it has released the final process. Pure.
+bool InitFinishSkippable(const Plan& plan);
 
 // Stable, human-readable text of a plan. One line per step; no pointers,
 // pids or anything else that depends on the run.

@@ -741,6 +741,46 @@ TEST(MakePlanTest, RuncPlaceholderBeforeTheJoinsAndACopyWhenTimeIsJoined) {
                                           "time namespace is joined"));
 }
 
+TEST(MakePlanTest, InitFinishSkippableWhereNothingCanFailAfterTheClone) {
+  const PlanOptions native;
+  PlanOptions exec;
+  exec.finish = FinishMode::kExec;
+  const struct {
+    const char* request;
+    PlanOptions options;
+    bool skippable;
+  } cases[] = {
+      {"join_namespaces { type: NAMESPACE_NET pid: 7 }", native, true},
+      {"create_namespaces: [ NAMESPACE_UTS, NAMESPACE_PID ]", native, true},
+      // runc's become-root: a no-op for a stage 0 whose ids are all 0.
+      {"join_namespaces { type: NAMESPACE_NET path: '/proc/7/ns/net' } "
+       "join_namespaces { type: NAMESPACE_PID path: '/proc/7/ns/pid' }",
+       Options(kRunc12), true},
+      {"create_namespaces: [ NAMESPACE_UTS ]", Options(kRunc12), true},
+      // runc 1.1 unshares the cgroup namespace after the release.
+      {"create_namespaces: [ NAMESPACE_CGROUP ]", Options(kRunc11), false},
+      {"create_namespaces: [ NAMESPACE_CGROUP ]", Options(kRunc12), true},
+      // The ids in a new user namespace, setgroups, a parent-death signal,
+      // execve: all can fail.
+      {"create_namespaces: [ NAMESPACE_USER ] "
+       "uid_mappings { container_id: 0 host_id: 1000 size: 1 }",
+       native, false},
+      {"create_namespaces: [ NAMESPACE_USER ] "
+       "uid_mappings { container_id: 0 host_id: 1000 size: 1 } "
+       "gid_mappings { container_id: 0 host_id: 1000 size: 1 }",
+       Options(kRunc12), false},
+      {"options { parent_death_signal: 15 }", native, false},
+      {"create_namespaces: [ NAMESPACE_UTS ]", exec, false},
+      {"create_namespaces: [ NAMESPACE_UTS ]", Three(), false},
+  };
+  for (const auto& c : cases) {
+    const Plan plan = MustPlan(c.request, c.options);
+    EXPECT_EQ(InitFinishSkippable(plan), c.skippable) << FormatPlan(plan);
+    EXPECT_EQ(FormatPlan(plan).find("skipped when") != std::string::npos,
+              c.skippable);
+  }
+}
+
 TEST(MakePlanTest, NativeFinalStageOptions) {
   PlanOptions options;
   options.new_session = true;
@@ -1091,14 +1131,14 @@ stage 0 PARENT "nsboot:0:PARENT": stays in the caller's namespaces, clones the f
    5. clone-final stage 2 (clone3 CLONE_PARENT|CLONE_PIDFD; new mnt,uts,ipc,pid,net)
    6. reply-pids (PID JSON line on the init pipe)
    7. release-init stage 2
-   8. await-init (init-finish)
+   8. await-init (init-finish; skipped when stage 0's ids are all 0: nothing left can fail in stage 2)
    9. parent-done (Run returns; the caller exits 0)
 stage 2 INIT "nsboot:2:INIT": the final process
    1. set-name "nsboot:2:INIT"
    2. setsid
-   3. become-root setresgid(0,0,0) setresuid(0,0,0)
+   3. become-root setresgid(0,0,0) setresuid(0,0,0) (skipped when stage 0's ids are all 0)
    4. await-release
-   5. finish-return (init-finish, return into the caller)
+   5. finish-return (init-finish unless skipped, return into the caller)
 )"},
         // `runc exec` into a running container: join everything by path.
         GoldenCase{"RuncExec",
@@ -1285,12 +1325,12 @@ stage 0 PARENT "nsboot:0:PARENT": stays in the caller's namespaces, clones the f
    5. clone-final stage 2 (clone3 CLONE_PARENT|CLONE_PIDFD; new mnt,uts,ipc,pid,net,cgroup)
    6. reply-pids (Pids)
    7. release-init stage 2
-   8. await-init (init-finish)
+   8. await-init (init-finish; skipped when stage 0's ids are all 0: nothing left can fail in stage 2)
    9. parent-done (Run returns; the caller exits 0)
 stage 2 INIT "nsboot:2:INIT": the final process
    1. set-name "nsboot:2:INIT"
    2. await-release
-   3. finish-return (init-finish, return into the caller)
+   3. finish-return (init-finish unless skipped, return into the caller)
 )"},
         // Native, join by pid (grouped), plus a new namespace.
         GoldenCase{"NativeJoinByPid",

@@ -64,6 +64,11 @@ struct Ctx {
   // Stage 0 only: after the first Error, nothing more is sent.
   bool error_sent = false;
 
+  // InitFinishSkippable and stage 0's ids all 0, decided before any clone:
+  // the final process skips its kBecomeRoot (it would change nothing) and
+  // its init-finish, stage 0 its kAwaitInit.
+  bool skip_init_finish = false;
+
   // FinishMode::kExec, prepared before any clone.
   const char* exec_path = nullptr;
   std::vector<char*> exec_argv;
@@ -223,7 +228,7 @@ void RunInit(Ctx& ctx) {
         }
         break;
       case StepKind::kBecomeRoot:
-        BecomeRoot(ctx, sock, kStage, step);
+        if (!ctx.skip_init_finish) BecomeRoot(ctx, sock, kStage, step);
         break;
       case StepKind::kDropGroups:
         SetsOrFail(ctx, sock, kStage, step, sys::DropGroups(),
@@ -241,7 +246,9 @@ void RunInit(Ctx& ctx) {
                    "prctl(PR_SET_PDEATHSIG)");
         break;
       case StepKind::kFinishReturn:
-        StageSend(ctx, sock, kStage, step, Type::kInitFinish, 0, 0, -1);
+        if (!ctx.skip_init_finish) {
+          StageSend(ctx, sock, kStage, step, Type::kInitFinish, 0, 0, -1);
+        }
         sys::CloseFd(&ctx.init_sock[1]);
         return;
       case StepKind::kFinishExec: {
@@ -1061,6 +1068,7 @@ StatusOr<RunOutcome> RunParent(Ctx& ctx) {
             ParentSend(ctx, v1::STAGE_INIT, step, Type::kRelease, 0));
         break;
       case StepKind::kAwaitInit: {
+        if (ctx.skip_init_finish) break;
         Message m;
         NSBOOT_RETURN_IF_ERROR(ParentAwait(ctx, v1::STAGE_INIT, step,
                                             Type::kInitFinish, -1, &m,
@@ -1127,6 +1135,7 @@ StatusOr<RunOutcome> Run(const Plan& plan, const RunOptions& options,
       ctx.exec_env = environ;
     }
   }
+  ctx.skip_init_finish = InitFinishSkippable(plan) && sys::IdsAreAllZero();
   // A two-process plan has no stage 1 to talk to.
   int rc = plan.processes == 2 ? 0 : sync::Pair(ctx.child_sock);
   if (rc == 0) rc = sync::Pair(ctx.init_sock);

@@ -27,6 +27,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/fsuid.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -381,6 +382,9 @@ std::string FinalReport(const std::set<int>& fds_before, int64_t start_us) {
   getresgid(&rg, &eg, &sg);
   add("uid", absl::StrCat(ru, ",", eu, ",", su));
   add("gid", absl::StrCat(rg, ",", eg, ",", sg));
+  // An invalid id changes nothing and returns the current one.
+  add("fsid", absl::StrCat(setfsuid(static_cast<uid_t>(-1)), ",",
+                           setfsgid(static_cast<gid_t>(-1))));
   add("groups", absl::StrCat(getgroups(0, nullptr)));
   for (const char* ns : kNsNames) {
     add(absl::StrCat("ns.", ns), absl::StrCat(HostNs(ns)));
@@ -1401,6 +1405,44 @@ TEST_F(RunTest, Runc11RepliesNulThenPidJson) {
   EXPECT_EQ(o.Get("final.sid_is_self"), "1");
   EXPECT_NE(o.FinalNs("cgroup"), HostNs("cgroup"));  // unshared in stage 2
   EXPECT_EQ(o.Get("final.oom_score_adj"), "999");
+}
+
+// runc's final process becomes root (setresgid/setresuid to 0). When stage
+// 0's ids are all 0 already that changes nothing, and Run skips it with the
+// init-finish exchange; a saved or filesystem id of stage 0 that is not 0
+// keeps both, and the final process is root all the same.
+TEST_F(RunTest, Runc12FinalProcessIsRootWhateverStageZerosIds) {
+  const struct {
+    const char* name;
+    std::function<void()> setup;
+  } cases[] = {
+      {"all 0", nullptr},
+      {"saved uid", [] {
+         if (setresuid(-1, -1, 65534) != 0) _exit(4);
+       }},
+      {"saved gid", [] {
+         if (setresgid(-1, -1, 65534) != 0) _exit(4);
+       }},
+      {"fs uid", [] { setfsuid(65534); }},
+      {"fs gid", [] { setfsgid(65534); }},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    Scenario sc;
+    sc.request = Request("create_namespaces: [NAMESPACE_UTS, NAMESPACE_IPC]");
+    sc.plan_options.protocol = ReplyProtocol::kRunc12;
+    sc.stage0_setup = c.setup;
+    const absl::StatusOr<Plan> plan = MakePlan(sc.request, sc.plan_options);
+    ASSERT_TRUE(plan.ok()) << plan.status();
+    ASSERT_TRUE(InitFinishSkippable(*plan)) << FormatPlan(*plan);
+    const Outcome o = RunScenario(sc);
+    EXPECT_FALSE(o.timed_out);
+    EXPECT_EQ(o.Get("s0.status"), "done") << o.raw_report << o.log_bytes;
+    EXPECT_EQ(o.Get("final.uid"), "0,0,0");
+    EXPECT_EQ(o.Get("final.gid"), "0,0,0");
+    EXPECT_EQ(o.Get("final.fsid"), "0,0");
+    EXPECT_EQ(o.Get("final.sid_is_self"), "1");
+  }
 }
 
 TEST_F(RunTest, Runc12FailureIsAFatalLogLine) {

@@ -166,6 +166,20 @@ int SetResGid0() {
   return 0;
 }
 
+bool IdsAreAllZero() {
+  uid_t u[3];
+  gid_t g[3];
+  if (syscall(SYS_getresuid, &u[0], &u[1], &u[2]) != 0 ||
+      syscall(SYS_getresgid, &g[0], &g[1], &g[2]) != 0) {
+    return false;
+  }
+  // setfs[ug]id with an invalid id changes nothing and returns the current.
+  const long fsuid = syscall(SYS_setfsuid, static_cast<uid_t>(-1));
+  const long fsgid = syscall(SYS_setfsgid, static_cast<gid_t>(-1));
+  return u[0] == 0 && u[1] == 0 && u[2] == 0 && g[0] == 0 && g[1] == 0 &&
+         g[2] == 0 && fsuid == 0 && fsgid == 0;
+}
+
 int DropGroups() {
   if (syscall(SYS_setgroups, 0, nullptr) < 0) return -errno;
   return 0;

@@ -56,6 +56,9 @@ int SetName(const char* name);            // 0 or -errno
 int SetParentDeathSignal(int sig, pid_t expected_ppid);
 int SetResUid0();                         // setresuid(0,0,0) raw; 0 or -errno
 int SetResGid0();
+// Whether the real, effective, saved and filesystem uids and gids are all
+// 0, so that SetResUid0 and SetResGid0 would change nothing.
+bool IdsAreAllZero();
 int DropGroups();                         // setgroups(0, NULL) raw
 void CloseFd(int* fd);                    // close and set -1; ignores errors
 

@@ -541,6 +541,17 @@ void CheckTwoProcessPlan(const v1::BootstrapRequest& request,
   NSBOOT_FUZZ_CHECK(p.back().kind == StepKind::kParentDone);
   NSBOOT_FUZZ_CHECK(Count(f, StepKind::kAwaitRelease) == 1);
   CheckReleaseOrder(f, create_user);
+  // Nothing in the final process can fail after its clone: its name,
+  // setsid, the release, the return, and runc's become-root in stage 0's
+  // user namespace (a no-op when Run skips it).
+  bool infallible = options.finish == FinishMode::kReturn && !create_user;
+  for (const PlanStep& s : f) {
+    infallible &= s.kind == StepKind::kSetName || s.kind == StepKind::kSetsid ||
+                  s.kind == StepKind::kAwaitRelease ||
+                  s.kind == StepKind::kFinishReturn ||
+                  (s.kind == StepKind::kBecomeRoot && s.uid && s.gid);
+  }
+  NSBOOT_FUZZ_CHECK(executor::InitFinishSkippable(plan) == infallible);
   NSBOOT_FUZZ_CHECK(f.back().kind == (options.finish == FinishMode::kExec
                                           ? StepKind::kFinishExec
                                           : StepKind::kFinishReturn));
@@ -816,6 +827,7 @@ void CheckPlanMatchesRequest(const v1::BootstrapRequest& request,
   NSBOOT_FUZZ_CHECK(Count(f, StepKind::kAwaitRelease) == 1);
   // Stage 1 had the maps written before it cloned the final process.
   CheckReleaseOrder(f, false);
+  NSBOOT_FUZZ_CHECK(!executor::InitFinishSkippable(plan));
   NSBOOT_FUZZ_CHECK(Count(p, StepKind::kAwaitInit) == 1);
   const StepKind finish = options.finish == FinishMode::kExec
                               ? StepKind::kFinishExec
