@@ -595,6 +595,11 @@ std::vector<std::string> CommandFor(Kind kind, Scenario s) {
       return {cli,  "run",           "--join", std::to_string(g_target),
               "--", g_paths.true_bin};
     }
+    if (s == Scenario::kCreate) {
+      // unshare(1)'s flags, as the util-linux row gets them.
+      return {cli,       "run",   "--net", "--uts",         "--ipc",
+              "--mount", "--pid", "--",    g_paths.true_bin};
+    }
     return {cli, "run", "--config", e.config_path, "--", g_paths.true_bin};
   }
   switch (s) {

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -28,12 +29,15 @@ namespace nsboot {
 namespace cli {
 
 const char kRunHelp[] =
-    "usage: nsboot run [--config FILE] [--join PID] [--json] [--] CMD "
-    "[ARGS...]\n"
+    "usage: nsboot run [--config FILE | NAMESPACE FLAGS] [--join PID] [--json]\n"
+    "                  [--] CMD [ARGS...]\n"
     "Runs CMD inside namespaces. Without --config: new user, pid, mount, uts,\n"
     "ipc and net namespaces, your uid and gid mapped to root. --config takes\n"
-    "a BootstrapRequest (text proto, JSON, or wire bytes). --join PID joins\n"
-    "every namespace of PID that differs from ours (like nsenter --all).\n"
+    "a BootstrapRequest (text proto, JSON, or wire bytes). Namespace flags, as\n"
+    "unshare(1) spells them, create just those instead: -m/--mount, -u/--uts,\n"
+    "-i/--ipc, -n/--net, -p/--pid, -U/--user (your uid and gid mapped to\n"
+    "root), -C/--cgroup, -T/--time. --join PID joins every namespace of PID\n"
+    "that differs from ours and is not created (like nsenter --all).\n"
     "--json prints the pids and namespace ids to stderr before CMD runs.\n"
     "Exit: CMD's status (128+N for signal N); 125 nsboot failed, 126 CMD not\n"
     "executable, 127 CMD not found, 2 usage, 65 invalid config, 66 cannot\n"
@@ -44,6 +48,19 @@ namespace {
 struct NsType {
   v1::Namespace type;
   const char* name;
+};
+
+struct NsFlag {
+  const char* flag;
+  const char* short_flag;
+  v1::Namespace type;
+};
+constexpr NsFlag kNsFlags[] = {
+    {"--mount", "-m", v1::NAMESPACE_MOUNT}, {"--uts", "-u", v1::NAMESPACE_UTS},
+    {"--ipc", "-i", v1::NAMESPACE_IPC},     {"--net", "-n", v1::NAMESPACE_NET},
+    {"--pid", "-p", v1::NAMESPACE_PID},     {"--user", "-U", v1::NAMESPACE_USER},
+    {"--cgroup", "-C", v1::NAMESPACE_CGROUP},
+    {"--time", "-T", v1::NAMESPACE_TIME},
 };
 constexpr NsType kNsTypes[] = {
     {v1::NAMESPACE_USER, "user"}, {v1::NAMESPACE_MOUNT, "mnt"},
@@ -137,12 +154,22 @@ std::string JsonReport(const v1::Pids& pids) {
 }  // namespace
 
 v1::BootstrapRequest DefaultRunRequest(uint32_t uid, uint32_t gid) {
+  return CreateRunRequest({v1::NAMESPACE_MOUNT, v1::NAMESPACE_UTS,
+                           v1::NAMESPACE_IPC, v1::NAMESPACE_USER,
+                           v1::NAMESPACE_PID, v1::NAMESPACE_NET},
+                          uid, gid);
+}
+
+v1::BootstrapRequest CreateRunRequest(const std::vector<v1::Namespace>& create,
+                                      uint32_t uid, uint32_t gid) {
   v1::BootstrapRequest request;
   request.set_schema_version(1);
-  for (auto ns : {v1::NAMESPACE_MOUNT, v1::NAMESPACE_UTS, v1::NAMESPACE_IPC,
-                  v1::NAMESPACE_USER, v1::NAMESPACE_PID, v1::NAMESPACE_NET}) {
+  bool user = false;
+  for (v1::Namespace ns : create) {
     request.add_create_namespaces(ns);
+    user |= ns == v1::NAMESPACE_USER;
   }
+  if (!user) return request;
   auto* u = request.add_uid_mappings();
   u->set_container_id(0);
   u->set_host_id(uid);
@@ -188,6 +215,7 @@ int RunRun(const std::vector<std::string>& args, CommandIo io) {
   std::string config;
   int join_pid = 0;
   bool json = false;
+  std::vector<v1::Namespace> create;
   size_t i = 0;
   for (; i < args.size(); ++i) {
     const std::string& a = args[i];
@@ -199,7 +227,16 @@ int RunRun(const std::vector<std::string>& args, CommandIo io) {
       io.out << kRunHelp;
       return kExitOk;
     }
-    if (a == "--json") {
+    const NsFlag* ns_flag = nullptr;
+    for (const NsFlag& f : kNsFlags) {
+      if (a == f.flag || a == f.short_flag) ns_flag = &f;
+    }
+    if (ns_flag != nullptr) {
+      if (std::find(create.begin(), create.end(), ns_flag->type) ==
+          create.end()) {
+        create.push_back(ns_flag->type);
+      }
+    } else if (a == "--json") {
       json = true;
     } else if ((a == "--config" || a == "--join") && i + 1 < args.size()) {
       if (a == "--config") {
@@ -227,9 +264,16 @@ int RunRun(const std::vector<std::string>& args, CommandIo io) {
     return kExitUsage;
   }
   const std::vector<std::string> argv(args.begin() + i, args.end());
+  if (!config.empty() && !create.empty()) {
+    io.err << "nsboot run: --config and namespace flags do not mix (the "
+              "config says what to create)\n";
+    return kExitUsage;
+  }
 
   v1::BootstrapRequest request;
-  if (!config.empty()) {
+  if (!create.empty()) {
+    request = CreateRunRequest(create, getuid(), getgid());
+  } else if (!config.empty()) {
     // A netlink config is read as runc 1.2 (attribute 27290 = time offsets).
     LoadedRequest loaded;
     int code;

@@ -1,7 +1,8 @@
 // nsboot run: a parent that starts a command inside namespaces through the
 // executor.
 //
-//   nsboot run [--config FILE] [--join PID] [--json] [--] CMD [ARGS...]
+//   nsboot run [--config FILE | NAMESPACE FLAGS] [--join PID] [--json] [--]
+//              CMD [ARGS...]
 //
 // The nsboot process forks a child that becomes the executor's stage 0 and
 // speaks the native protocol back over a socketpair; stages 1 and 2 are
@@ -30,6 +31,12 @@ extern const char kRunHelp[];
 // ipc and net namespaces; the caller's uid and gid mapped to root; setgroups
 // denied (so an unprivileged caller may write gid_map).
 v1::BootstrapRequest DefaultRunRequest(uint32_t uid, uint32_t gid);
+
+// The request of namespace flags (-m, --net, ...): a new namespace of each
+// type in `create`, in that order; with a user namespace, the caller's uid
+// and gid mapped to root and setgroups denied, as above.
+v1::BootstrapRequest CreateRunRequest(const std::vector<v1::Namespace>& create,
+                                      uint32_t uid, uint32_t gid);
 
 // Adds joins of every namespace of `pid` that differs from this process's
 // own (as `nsenter --all --target PID` does), by pid, so the executor joins

@@ -85,6 +85,39 @@ TEST_F(RunCommandTest, DefaultNamespacesAndRootMapping) {
   EXPECT_THAT(map, MatchesRegex(" *0 +0 +1"));
 }
 
+// unshare(1)'s flags: just the namespaces named, nothing else.
+TEST_F(RunCommandTest, NamespaceFlagsCreateJustThose) {
+  const std::string file = Tmp("flags.out");
+  const std::string report =
+      "{ for ns in net uts ipc mnt pid user; do readlink /proc/self/ns/$ns; "
+      "done; } > " + file;
+  Result r = Nsboot({"-n", "--uts", "--net", "--", "/bin/sh", "-c", report});
+  ASSERT_EQ(r.code, 0) << r.err;
+  std::istringstream lines(Slurp(file));
+  std::string net, uts, ipc, mnt, pid, user;
+  lines >> net >> uts >> ipc >> mnt >> pid >> user;
+  EXPECT_NE(net, NsLink("self", "net"));
+  EXPECT_NE(uts, NsLink("self", "uts"));
+  EXPECT_EQ(ipc, NsLink("self", "ipc"));
+  EXPECT_EQ(mnt, NsLink("self", "mnt"));
+  EXPECT_EQ(pid, NsLink("self", "pid"));
+  EXPECT_EQ(user, NsLink("self", "user"));
+
+  // A user namespace maps our ids to root, as the default does.
+  const std::string ids = Tmp("flags_user.out");
+  Result u = Nsboot({"-U", "-p", "-m", "--", "/bin/sh", "-c",
+                     "{ echo $$; id -u; id -g; readlink /proc/self/ns/user; } > " +
+                         ids});
+  ASSERT_EQ(u.code, 0) << u.err;
+  std::istringstream got(Slurp(ids));
+  std::string shell_pid, uid, gid, user_ns;
+  got >> shell_pid >> uid >> gid >> user_ns;
+  EXPECT_EQ(shell_pid, "1");
+  EXPECT_EQ(uid, "0");
+  EXPECT_EQ(gid, "0");
+  EXPECT_NE(user_ns, NsLink("self", "user"));
+}
+
 TEST_F(RunCommandTest, ExitStatusPassesThrough) {
   EXPECT_EQ(Nsboot({"--", "/bin/true"}).code, 0);
   EXPECT_EQ(Nsboot({"/bin/sh", "-c", "exit 7"}).code, 7);
@@ -176,6 +209,10 @@ TEST_F(RunCommandTest, UsageErrors) {
   EXPECT_EQ(Nsboot({}).code, kExitUsage);
   EXPECT_EQ(Nsboot({"--bogus", "true"}).code, kExitUsage);
   EXPECT_EQ(Nsboot({"--join", "abc", "true"}).code, kExitUsage);
+  Result both = Nsboot({"--config", "examples/requests/default.textproto",
+                        "--net", "--", "/bin/true"});
+  EXPECT_EQ(both.code, kExitUsage);
+  EXPECT_THAT(both.err, HasSubstr("do not mix"));
   EXPECT_THAT(Nsboot({"--help"}).out, StartsWith("usage: nsboot run"));
 }
 
