@@ -396,7 +396,7 @@ bool ReadNativePids(int sock, int* stage1, int* stage2, std::string* error) {
 // rows sharing one file (four share --nsboot_host) keep its image warmer in
 // the CPU caches than a row whose binary runs once per iteration (11-16 us
 // per join round trip), and how a file was written moves it too (see
-// BENCHMARKS.md, "Method").
+// BENCHMARKS.md, "What is measured").
 const std::string& RowBinary(Kind kind, const std::string& src) {
   static std::map<Kind, std::string> copies;
   auto it = copies.find(kind);
@@ -590,17 +590,18 @@ Sample RunHost(Kind kind, Scenario s) {
 std::vector<std::string> CommandFor(Kind kind, Scenario s) {
   const Encoded& e = g_encoded[s];
   if (kind == Kind::kCli) {
-    const std::string& cli = RowBinary(Kind::kCli, g_paths.nsboot_cli);
+    std::vector<std::string> argv = {RowBinary(Kind::kCli, g_paths.nsboot_cli),
+                                     "run"};
     if (s == Scenario::kJoin) {
-      return {cli,  "run",           "--join", std::to_string(g_target),
-              "--", g_paths.true_bin};
-    }
-    if (s == Scenario::kCreate) {
+      argv.insert(argv.end(), {"--join", std::to_string(g_target)});
+    } else if (s == Scenario::kCreate) {
       // unshare(1)'s flags, as the util-linux row gets them.
-      return {cli,       "run",   "--net", "--uts",         "--ipc",
-              "--mount", "--pid", "--",    g_paths.true_bin};
+      argv.insert(argv.end(), {"--net", "--uts", "--ipc", "--mount", "--pid"});
+    } else {
+      argv.insert(argv.end(), {"--config", e.config_path});
     }
-    return {cli, "run", "--config", e.config_path, "--", g_paths.true_bin};
+    argv.insert(argv.end(), {"--", g_paths.true_bin});
+    return argv;
   }
   switch (s) {
     case Scenario::kCreate:

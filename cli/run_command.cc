@@ -50,23 +50,28 @@ struct NsType {
   const char* name;
 };
 
+constexpr NsType kNsTypes[] = {
+    {v1::NAMESPACE_USER, "user"}, {v1::NAMESPACE_MOUNT, "mnt"},
+    {v1::NAMESPACE_UTS, "uts"},   {v1::NAMESPACE_IPC, "ipc"},
+    {v1::NAMESPACE_PID, "pid"},   {v1::NAMESPACE_NET, "net"},
+    {v1::NAMESPACE_CGROUP, "cgroup"}, {v1::NAMESPACE_TIME, "time"},
+};
+
+// unshare(1)'s namespace flags.
 struct NsFlag {
   const char* flag;
   const char* short_flag;
   v1::Namespace type;
 };
 constexpr NsFlag kNsFlags[] = {
-    {"--mount", "-m", v1::NAMESPACE_MOUNT}, {"--uts", "-u", v1::NAMESPACE_UTS},
-    {"--ipc", "-i", v1::NAMESPACE_IPC},     {"--net", "-n", v1::NAMESPACE_NET},
-    {"--pid", "-p", v1::NAMESPACE_PID},     {"--user", "-U", v1::NAMESPACE_USER},
+    {"--mount", "-m", v1::NAMESPACE_MOUNT},
+    {"--uts", "-u", v1::NAMESPACE_UTS},
+    {"--ipc", "-i", v1::NAMESPACE_IPC},
+    {"--net", "-n", v1::NAMESPACE_NET},
+    {"--pid", "-p", v1::NAMESPACE_PID},
+    {"--user", "-U", v1::NAMESPACE_USER},
     {"--cgroup", "-C", v1::NAMESPACE_CGROUP},
     {"--time", "-T", v1::NAMESPACE_TIME},
-};
-constexpr NsType kNsTypes[] = {
-    {v1::NAMESPACE_USER, "user"}, {v1::NAMESPACE_MOUNT, "mnt"},
-    {v1::NAMESPACE_UTS, "uts"},   {v1::NAMESPACE_IPC, "ipc"},
-    {v1::NAMESPACE_PID, "pid"},   {v1::NAMESPACE_NET, "net"},
-    {v1::NAMESPACE_CGROUP, "cgroup"}, {v1::NAMESPACE_TIME, "time"},
 };
 
 bool NsInode(const std::string& proc_dir, const char* name, struct stat* st) {

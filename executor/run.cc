@@ -570,7 +570,8 @@ Status ParentSend(Ctx& ctx, v1::Stage peer, const PlanStep& step, Type type,
     // first and exited: that error is the one to report. A peer gone
     // leaves Receive nothing to block on (queued records, then EOF).
     Message error;
-    if (rc == -EPIPE && sync::Receive(sock, &error, nullptr) == 1 &&
+    if ((rc == -EPIPE || rc == -ECONNRESET) &&
+        sync::Receive(sock, &error, nullptr) == 1 &&
         error.type == Type::kError) {
       return ParentFail(ctx, static_cast<v1::Stage>(error.stage),
                         static_cast<v1::Step>(error.step), error.err,

@@ -49,11 +49,10 @@ int Pair(int fds[2]);
 int Send(int sock, const Message& message, int fd = -1);
 
 // Receives one message. Returns 1 and fills *message (and *fd, CLOEXEC,
-// when one was attached; -1 otherwise), 0 on EOF, or -errno. A peer that
-// exited with messages of ours unread still has its own read (no
-// -ECONNRESET in their way). A record of the
+// when one was attached; -1 otherwise), 0 on EOF, or -errno. A record of the
 // wrong size or magic is -EPROTO; an fd arriving where fd is null is closed
-// and -EPROTO.
+// and -EPROTO. The messages of a peer that exited with messages of ours
+// unread are still read, then EOF (no -ECONNRESET in their way).
 int Receive(int sock, Message* message, int* fd);
 
 }  // namespace sync
