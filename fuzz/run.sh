@@ -59,9 +59,9 @@ execs=${execs:-0} rate=${rate:-0}
 if [ "${MERGE:-1}" = 1 ]; then
   fresh="$dir/merged"
   rm -rf "$fresh" && mkdir -p "$fresh"
-  # Hand-made seeds keep their names; found inputs join only if they add
-  # coverage beyond them.
-  find "fuzz/corpus/$target" -maxdepth 1 -type f \( -name 'vector_*' -o -name 'edge_*' -o -name 'example_*' \) \
+  # Hand-made seeds (any name but libFuzzer's 40-hex-digit hash) keep their
+  # names; found inputs join only if they add coverage beyond them.
+  find "fuzz/corpus/$target" -maxdepth 1 -type f ! -regex '.*/[0-9a-f]\{40\}' \
     -exec cp {} "$fresh/" \;
   nice -n "$NICE" "$bin" -merge=1 -max_len="$MAX_LEN" "$fresh" "$dir/corpus" "fuzz/corpus/$target" \
     > "$dir/merge.log" 2>&1
