@@ -11,6 +11,9 @@
 //   roundtrip --mode=soak --impls=... --count=1000 --parallel=1|4
 //   roundtrip --mode=runs --runs=A.tsv,B.tsv,...  several runs' --samples,
 //             summarized: the spread of each ratio from run to run
+//   roundtrip --mode=ab --forward=F.tsv --reverse=R.tsv [--row=IMPL]
+//             [--slot=IMPL]  two builds timed with their slots swapped
+//             (bench/ab.sh): their difference, the slots' cancelled
 //
 // Implementations (flags give the binaries; bench/run.sh passes them):
 //   floor           bench/hosts/floor_host.c: only the needed syscalls
@@ -59,6 +62,7 @@
 #include <cstring>
 #include <dirent.h>
 #include <map>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -969,6 +973,42 @@ int Inert() {
 // is read here against that spread:
 // per scenario and implementation, the median over the runs of each run's
 // median, and the least and greatest of the runs' ratios.
+// One successful bootstrap of a --samples file.
+struct SampleRow {
+  std::string scenario, impl;
+  int iter = 0;
+  double us = 0;
+};
+
+// The successful bootstraps of a --samples file (the harness's own
+// output); a missing file or a malformed line stops the program.
+std::vector<SampleRow> ReadSamples(const std::string& file) {
+  FILE* f = fopen(file.c_str(), "r");
+  if (f == nullptr) Die("cannot read " + file);
+  std::vector<SampleRow> rows;
+  char line[512];
+  bool header = true;
+  while (fgets(line, sizeof(line), f) != nullptr) {
+    if (header) {
+      header = false;
+      continue;
+    }
+    std::vector<std::string> cols =
+        absl::StrSplit(absl::StripTrailingAsciiWhitespace(line), '\t');
+    SampleRow row;
+    if (cols.size() != 8 || !absl::SimpleAtoi(cols[2], &row.iter) ||
+        !absl::SimpleAtod(cols[3], &row.us)) {
+      Die(absl::StrCat(file, ": not a --samples line: ", line));
+    }
+    if (cols[7] != "1") continue;  // a failed bootstrap has no time
+    row.scenario = cols[0];
+    row.impl = cols[1];
+    rows.push_back(std::move(row));
+  }
+  fclose(f);
+  return rows;
+}
+
 int Runs() {
   const std::vector<std::string> files = SplitList(Flag("runs", ""));
   if (files.empty()) Die("--mode=runs needs --runs=FILE[,FILE...]");
@@ -981,28 +1021,12 @@ int Runs() {
     }
   };
   for (const std::string& file : files) {
-    FILE* f = fopen(file.c_str(), "r");
-    if (f == nullptr) Die("cannot read " + file);
     std::map<Key, std::vector<double>> run;
-    char line[512];
-    bool header = true;
-    while (fgets(line, sizeof(line), f) != nullptr) {
-      if (header) {
-        header = false;
-        continue;
-      }
-      std::vector<std::string> cols =
-          absl::StrSplit(absl::StripTrailingAsciiWhitespace(line), '\t');
-      double us = 0;
-      if (cols.size() != 8 || !absl::SimpleAtod(cols[3], &us)) {
-        Die(absl::StrCat(file, ": not a --samples line: ", line));
-      }
-      if (cols[7] != "1") continue;  // a failed bootstrap has no time
-      note(&scenarios, cols[0]);
-      note(&impls, cols[1]);
-      run[{cols[0], cols[1]}].push_back(us);
+    for (const SampleRow& row : ReadSamples(file)) {
+      note(&scenarios, row.scenario);
+      note(&impls, row.impl);
+      run[{row.scenario, row.impl}].push_back(row.us);
     }
-    fclose(f);
     runs.push_back(std::move(run));
   }
   // The samples rotate the implementations; print them in kImpls' order.
@@ -1047,6 +1071,89 @@ int Runs() {
              medians.size(), Percentile(medians, 0.5) / 1000,
              spread(x_floor).c_str(), spread(x_runc).c_str());
     }
+  }
+  return 0;
+}
+
+// --mode=ab: two builds, A and B, timed in two runs with their slots
+// swapped: --forward has A in the --row implementation and B in the --slot
+// one, --reverse the other way round. Per scenario, each run's median of
+// the iterations' paired differences (row - slot) is +-(A - B) plus the
+// slots' own difference; half the difference of the two runs' medians
+// cancels the latter (BENCHMARKS.md, "How to A/B two builds of the hook").
+// The interval resamples the iterations of both runs (1000 times).
+int AB() {
+  const std::string forward = Flag("forward", ""), reverse = Flag("reverse", "");
+  if (forward.empty() || reverse.empty()) {
+    Die("--mode=ab needs --forward=FILE and --reverse=FILE");
+  }
+  const std::string row = Flag("row", "nsboot-runc12");
+  const std::string slot = Flag("slot", "nsboot-native-cxx");
+  using Pairs = std::vector<std::pair<double, double>>;  // row, slot
+  // Per scenario, the iterations where both bootstraps succeeded.
+  auto pairs_of = [&](const std::string& file,
+                      std::vector<std::string>* scenarios) {
+    std::map<std::string, std::map<int, std::pair<double, double>>> by_iter;
+    for (const SampleRow& r : ReadSamples(file)) {
+      if (r.impl != row && r.impl != slot) continue;
+      if (scenarios != nullptr &&
+          std::find(scenarios->begin(), scenarios->end(), r.scenario) ==
+              scenarios->end()) {
+        scenarios->push_back(r.scenario);
+      }
+      auto& p = by_iter[r.scenario][r.iter];
+      (r.impl == row ? p.first : p.second) = r.us;
+    }
+    std::map<std::string, Pairs> out;
+    for (const auto& [sc, iters] : by_iter) {
+      for (const auto& [it, p] : iters) {
+        if (p.first > 0 && p.second > 0) out[sc].push_back(p);
+      }
+    }
+    return out;
+  };
+  std::vector<std::string> scenarios;
+  const auto fwd = pairs_of(forward, &scenarios);
+  const auto rev = pairs_of(reverse, nullptr);
+  auto median_diff = [](const Pairs& p) {
+    std::vector<double> d;
+    for (const auto& [a, b] : p) d.push_back(a - b);
+    return Percentile(d, 0.5);
+  };
+  auto median_of = [](const Pairs& p, bool first) {
+    std::vector<double> v;
+    for (const auto& [a, b] : p) v.push_back(first ? a : b);
+    return Percentile(v, 0.5);
+  };
+  printf("# A/B of two builds, both slot orders: A is the %s row of %s and "
+         "the %s row of %s\n",
+         row.c_str(), forward.c_str(), slot.c_str(), reverse.c_str());
+  printf("| scenario | n | A median us | B median us | A - B us | 95%% | "
+         "slots' own difference us |\n|---|---:|---:|---:|---:|---|---:|\n");
+  std::mt19937 rng(1);
+  for (const std::string& sc : scenarios) {
+    auto f = fwd.find(sc);
+    auto r = rev.find(sc);
+    if (f == fwd.end() || r == rev.end() || f->second.empty() ||
+        r->second.empty()) {
+      Die(absl::StrCat("--mode=ab: no paired ", row, " and ", slot, " in ",
+                       sc, " of both runs"));
+    }
+    const Pairs& a = f->second;
+    const Pairs& b = r->second;
+    const double fd = median_diff(a), rd = median_diff(b);
+    std::vector<double> boot;
+    for (int i = 0; i < 1000; ++i) {
+      Pairs ra, rb;
+      for (size_t k = 0; k < a.size(); ++k) ra.push_back(a[rng() % a.size()]);
+      for (size_t k = 0; k < b.size(); ++k) rb.push_back(b[rng() % b.size()]);
+      boot.push_back((median_diff(ra) - median_diff(rb)) / 2);
+    }
+    printf("| %s | %zu+%zu | %.1f | %.1f | %+.1f | [%+.1f, %+.1f] | %+.1f |\n",
+           sc.c_str(), a.size(), b.size(),
+           (median_of(a, true) + median_of(b, false)) / 2,
+           (median_of(a, false) + median_of(b, true)) / 2, (fd - rd) / 2,
+           Percentile(boot, 0.025), Percentile(boot, 0.975), (fd + rd) / 2);
   }
   return 0;
 }
@@ -1218,6 +1325,7 @@ int main(int argc, char** argv) {
     }
   }
   if (Flag("mode", "") == "runs") return Runs();  // reads files only
+  if (Flag("mode", "") == "ab") return AB();      // reads files only
   if (geteuid() != 0) Die("needs root (namespaces, id maps)");
   g_paths.floor = Flag("floor", "");
   g_paths.floor_exit = Flag("floor_exit", "");

@@ -40,6 +40,16 @@ for sc in create join user; do
 done
 "$rt" --mode=runs --runs=/nonexistent.tsv 2> /dev/null && fail "runs read a missing file"
 
+# The A/B summary, the same run as both orders: A and B are one build, so
+# their difference is 0 and the slots' own difference is the run's.
+out=$("$rt" --mode=ab --forward="$samples" --reverse="$samples") || fail "ab: $out"
+echo "$out"
+for sc in create join user; do
+  echo "$out" | grep "^| $sc | 1+1 | [0-9.]* | [0-9.]* | [+-]0.0 | \[[+-]0.0, [+-]0.0\] | [+-][0-9.]* |$" > /dev/null ||
+    fail "ab: no zero row for $sc"
+done
+"$rt" --mode=ab --forward="$samples" 2> /dev/null && fail "ab without --reverse"
+
 out=$("$rt" --mode=memory "${hosts[@]}" --launcher="$launcher" \
       --iterations=1 --scenarios=create) || fail "memory: $out"
 echo "$out" | grep '^| create | nsboot-native | 1 | [0-9]*, [0-9]*, [0-9]* |$' > /dev/null ||
