@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/socket.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -20,10 +20,10 @@
 #include "absl/strings/string_view.h"
 #include "cli/exit_codes.h"
 #include "codec/netlink.h"
-#include "codec/reply_reader.h"
-#include "embed/frame_reply_sink.h"
 #include "executor/plan.h"
+#include "executor/reply_sink.h"
 #include "executor/run.h"
+#include "proto/nsboot/v1/plain.h"
 
 namespace nsboot {
 namespace cli {
@@ -73,10 +73,6 @@ constexpr NsFlag kNsFlags[] = {
     {"--cgroup", "-C", v1::NAMESPACE_CGROUP},
     {"--time", "-T", v1::NAMESPACE_TIME},
 };
-
-bool NsInode(const std::string& proc_dir, const char* name, struct stat* st) {
-  return stat(absl::StrCat(proc_dir, "/ns/", name).c_str(), st) == 0;
-}
 
 // The link text of PROC_DIR/ns/NAME, "NAME:[INODE]", which names the
 // namespace (all of them live on the one nsfs): unlike a stat, reading it
@@ -132,29 +128,60 @@ void ForwardSignal(int sig) {
   if (g_forward_to > 0) kill(g_forward_to, sig);
 }
 
-std::string JsonReport(const v1::Pids& pids) {
-  std::string json = absl::StrCat("{\"stage1_pid\":", pids.stage1_pid(),
-                                  ",\"stage2_pid\":", pids.stage2_pid(),
+std::string JsonReport(const v1::plain::Pids& pids) {
+  std::string json = absl::StrCat("{\"stage1_pid\":", pids.stage1_pid,
+                                  ",\"stage2_pid\":", pids.stage2_pid,
                                   ",\"namespaces\":{");
-  // What the command's process is in: as stage 0 read it before releasing
-  // the process (reading /proc/PID/ns from here races with a command that
-  // exits at once: an exited process loses its namespace links). Anything
-  // the reply lacks is read from here, best effort.
-  const std::string proc = absl::StrCat("/proc/", pids.stage2_pid());
+  // What the command's process is in, as stage 0 read it before releasing
+  // the process (reading /proc/PID/ns later races with a command that exits
+  // at once, and this process may by then be in a joined mount namespace
+  // whose /proc is another). A type stage 0 could not read is left out.
   bool first = true;
   for (const NsType& ns : kNsTypes) {
     uint64_t inode = 0;
-    for (const v1::NamespaceId& id : pids.namespaces()) {
-      if (id.type() == ns.type) inode = id.inode();
+    for (const v1::plain::NamespaceId& id : pids.namespaces) {
+      if (id.type == ns.type) inode = id.inode;
     }
-    struct stat st;
-    if (inode == 0 && NsInode(proc, ns.name, &st)) inode = st.st_ino;
     if (inode == 0) continue;
     absl::StrAppend(&json, first ? "" : ",", "\"", ns.name, "\":", inode);
     first = false;
   }
   return json + "}}";
 }
+
+// nsboot run's replies. This process is stage 0, so the executor hands them
+// here rather than to a framed pipe: the Pids (and --json's report of them,
+// printed before the command is released) and the Error, if any.
+class RunSink : public executor::ReplySink {
+ public:
+  // `json`: where --json's report goes; nullptr without --json.
+  explicit RunSink(std::ostream* json) : json_(json) {}
+
+  Status Send(const v1::plain::BootstrapReply& reply,
+              const executor::Attachments&) override {
+    if (reply.kind == v1::plain::BootstrapReply::Kind::kPids) {
+      pids_ = reply.pids;
+      have_pids_ = true;
+      if (json_ != nullptr) *json_ << JsonReport(pids_) << std::endl;
+    } else if (reply.kind == v1::plain::BootstrapReply::Kind::kError) {
+      error_ = reply.error;
+      have_error_ = true;
+    }
+    return OkStatus();
+  }
+
+  bool have_pids() const { return have_pids_; }
+  bool have_error() const { return have_error_; }
+  const v1::plain::Pids& pids() const { return pids_; }
+  const v1::plain::Error& error() const { return error_; }
+
+ private:
+  std::ostream* json_;
+  v1::plain::Pids pids_;
+  v1::plain::Error error_;
+  bool have_pids_ = false;
+  bool have_error_ = false;
+};
 
 }  // namespace
 
@@ -324,76 +351,56 @@ int RunRun(const std::vector<std::string>& args, CommandIo io) {
   executor::RunOptions run;
   run.exec_path = path;
   run.exec_argv = argv;
+  // This process is stage 0 and the stages' parent: no fork of its own,
+  // no frames to itself.
+  run.stages_are_callers_children = true;
 
-  int sv[2];
-  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
-    io.err << "nsboot run: socketpair: " << strerror(errno) << "\n";
-    return kExitRunFailed;
-  }
+  char comm[17] = {};
+  prctl(PR_GET_NAME, comm, 0, 0, 0);
   io.out.flush();
   io.err.flush();
-  pid_t stage0 = fork();
-  if (stage0 < 0) {
-    io.err << "nsboot run: fork: " << strerror(errno) << "\n";
-    return kExitRunFailed;
-  }
-  if (stage0 == 0) {
-    close(sv[0]);
-    embed::FrameReplySink sink(sv[1]);
-    auto outcome = executor::Run(*plan, run, sink);
-    _exit(outcome.ok() ? 0 : 1);
-  }
-  close(sv[1]);
+  RunSink sink(json ? &io.err : nullptr);
+  const absl::StatusOr<executor::RunOutcome> outcome =
+      executor::Run(*plan, run, sink);
+  // Stage 0's steps set this process's parent-death signal and name: a
+  // parent that now only waits must not die with its own parent (as
+  // unshare(1) does not) nor keep stage 0's name. It may have joined
+  // namespaces and gone non-dumpable, which waiting does not mind.
+  prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+  prctl(PR_SET_NAME, comm, 0, 0, 0);
+  (void)outcome;  // the sink has the Pids and the Error, if any
 
-  v1::BootstrapReply reply;
-  v1::Pids pids;
-  bool have_pids = false;
-  v1::Error error;
-  bool have_error = false;
-  // Frames until EOF: stage 0 exits, stage 1 exits, and stage 2's copy
-  // closes on its execve. An Error may follow the Pids (exec failed).
-  for (;;) {
-    absl::StatusOr<codec::ReplyFrame> frame = codec::ReadReplyFrame(sv[0]);
-    if (!frame.ok()) break;  // EOF, or a stage 0 that broke off
-    for (int fd : frame->fds) close(fd);
-    reply = std::move(frame->reply);
-    if (reply.has_pids()) {
-      pids = reply.pids();
-      have_pids = true;
-      g_forward_to = pids.stage2_pid();
-      if (json) io.err << JsonReport(pids) << std::endl;
-    } else if (reply.has_error()) {
-      error = reply.error();
-      have_error = true;
-    }
-  }
-  close(sv[0]);
   struct sigaction forward = {}, saved[3];
   forward.sa_handler = ForwardSignal;
   const int signals[3] = {SIGINT, SIGTERM, SIGHUP};
+  const v1::plain::Pids& pids = sink.pids();
+  const v1::plain::Error& error = sink.error();
+  if (sink.have_pids()) g_forward_to = pids.stage2_pid;
   for (int s = 0; s < 3; ++s) sigaction(signals[s], &forward, &saved[s]);
-  WaitStatus(stage0);
-  if (have_error && !have_pids) {
+  if (sink.have_error() && !sink.have_pids()) {
     // The stages of a failed bootstrap are our children: reap them.
-    if (error.stage1_pid() > 0) WaitStatus(error.stage1_pid());
-    if (error.stage2_pid() > 0) WaitStatus(error.stage2_pid());
+    if (error.stage1_pid > 0) WaitStatus(error.stage1_pid);
+    if (error.stage2_pid > 0) WaitStatus(error.stage2_pid);
   }
   // Two-process plans have no stage 1: stage1_pid is 0 (waitpid(0) would
   // wait for any child of our process group).
-  if (have_pids && pids.stage1_pid() > 0) WaitStatus(pids.stage1_pid());
-  int status = have_pids ? WaitStatus(pids.stage2_pid()) : -1;
+  if (sink.have_pids() && pids.stage1_pid > 0) WaitStatus(pids.stage1_pid);
+  int status = sink.have_pids() ? WaitStatus(pids.stage2_pid) : -1;
   for (int s = 0; s < 3; ++s) sigaction(signals[s], &saved[s], nullptr);
   g_forward_to = 0;
 
-  if (have_error) {
-    io.err << "nsboot run: " << v1::Stage_Name(error.stage()) << " "
-           << v1::Step_Name(error.step()) << ": " << error.message() << "\n";
-    if (error.step() == v1::STEP_EXEC) {
-      return error.errno_value() == ENOENT ? kExitNotFound : kExitCannotExec;
+  if (sink.have_error()) {
+    const char* stage = v1::plain::EnumName(error.stage);
+    const char* step = v1::plain::EnumName(error.step);
+    io.err << "nsboot run: " << (stage != nullptr ? stage : "STAGE_?") << " "
+           << (step != nullptr ? step : "STEP_?") << ": " << error.message
+           << "\n";
+    if (error.step == v1::STEP_EXEC) {
+      return error.errno_value == ENOENT ? kExitNotFound : kExitCannotExec;
     }
     return kExitRunFailed;
   }
-  if (!have_pids || status < 0) {
+  if (!sink.have_pids() || status < 0) {
     io.err << "nsboot run: the bootstrap ended without a reply\n";
     return kExitRunFailed;
   }

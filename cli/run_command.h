@@ -4,12 +4,13 @@
 //   nsboot run [--config FILE | NAMESPACE FLAGS] [--join PID] [--json] [--]
 //              CMD [ARGS...]
 //
-// The nsboot process forks a child that becomes the executor's stage 0 and
-// speaks the native protocol back over a socketpair; stages 1 and 2 are
-// created with CLONE_PARENT, so nsboot itself reaps all three and waits for
-// the command (stage 2). Its exit status is the command's (128+N for a
-// signal); nsboot's own failures are 125 (setup failed), 126 (CMD not
-// executable) and 127 (CMD not found), each with one stderr line.
+// The calling process is the executor's stage 0 and the stages' parent
+// (RunOptions::stages_are_callers_children): it may join namespaces, so
+// RunRun is for a process that exits when it returns (the nsboot binary;
+// tests call it in a child). It reaps the stages and waits for the command
+// (stage 2). Its exit status is the command's (128+N for a signal);
+// nsboot's own failures are 125 (setup failed), 126 (CMD not executable)
+// and 127 (CMD not found), each with one stderr line.
 #ifndef NSBOOT_CLI_RUN_COMMAND_H_
 #define NSBOOT_CLI_RUN_COMMAND_H_
 

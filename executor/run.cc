@@ -48,7 +48,12 @@ struct Ctx {
   int child_sock[2] = {-1, -1};
   int init_sock[2] = {-1, -1};
 
-  pid_t host_pid = 0;  // parent of stage 0 and, by CLONE_PARENT, of 1 and 2
+  pid_t host_pid = 0;  // parent of stage 0
+  // Parent of stages 1 and 2: host_pid (CLONE_PARENT), or stage 0 itself
+  // with RunOptions::stages_are_callers_children.
+  pid_t stages_parent = 0;
+  // CLONE_PARENT, or 0 with RunOptions::stages_are_callers_children.
+  uint64_t clone_parent = 0;
   pid_t child_pid = 0;
   int child_pidfd = -1;
   pid_t init_pid = 0;
@@ -291,7 +296,7 @@ void RunChild(Ctx& ctx) {
       case StepKind::kSetParentDeathSignal:
         SetsOrFail(ctx, sock, kStage, step,
                    sys::SetParentDeathSignal(static_cast<int>(step.value),
-                                             ctx.host_pid),
+                                             ctx.stages_parent),
                    "prctl(PR_SET_PDEATHSIG)");
         break;
       case StepKind::kSetDumpable:
@@ -938,7 +943,7 @@ StatusOr<RunOutcome> RunParent(Ctx& ctx) {
         // Buffered stdio would otherwise be flushed twice.
         fflush(nullptr);
         int pidfd = -1;
-        const pid_t pid = sys::Clone3(CLONE_PARENT | CLONE_PIDFD, &pidfd);
+        const pid_t pid = sys::Clone3(ctx.clone_parent | CLONE_PIDFD, &pidfd);
         if (pid == 0) {
           RunChild(ctx);
           return RunOutcome::kFinalProcess;
@@ -979,7 +984,7 @@ StatusOr<RunOutcome> RunParent(Ctx& ctx) {
         fflush(nullptr);
         int pidfd = -1;
         const pid_t pid = sys::Clone3(
-            CLONE_PARENT | CLONE_PIDFD | static_cast<uint64_t>(step.value),
+            ctx.clone_parent | CLONE_PIDFD | static_cast<uint64_t>(step.value),
             &pidfd);
         if (pid == 0) {
           RunInit(ctx);
@@ -1112,6 +1117,17 @@ StatusOr<RunOutcome> Run(const Plan& plan, const RunOptions& options,
   ctx.plan = &plan;
   ctx.sink = &sink;
   ctx.host_pid = RawGetppid();
+  if (options.stages_are_callers_children) {
+    if (plan.protocol != ReplyProtocol::kNative) {
+      return ParentFail(ctx, v1::STAGE_PARENT, v1::STEP_PLAN, 0, RawGetpid(),
+                        "RunOptions.stages_are_callers_children is for the "
+                        "native protocol (runc reaps the stages itself)");
+    }
+    ctx.stages_parent = RawGetpid();
+  } else {
+    ctx.stages_parent = ctx.host_pid;
+    ctx.clone_parent = CLONE_PARENT;
+  }
   for (int i = 0; i < kMaxTargets; ++i) {
     ctx.ns_fds[i] = -1;
     ctx.deferred[i] = false;

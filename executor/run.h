@@ -15,8 +15,9 @@
 // process, and that process is spent when Run returns in it: it may have
 // joined namespaces, gone non-dumpable or lost its parent-death signal, so
 // it exits (0 for kParentDone, 1 on error) rather than carry on. Embedders
-// that want to carry on fork first and call Run in the child, as
-// `nsboot run` does.
+// that want to carry on fork first and call Run in the child. A parent that
+// only waits for the stages, as `nsboot run` does, may instead be stage 0
+// itself with RunOptions::stages_are_callers_children (below).
 //
 // Failures: every failure, in any stage, ends as exactly one Error reply sent
 // by stage 0 (stage, step, errno, message), after stage 0 has SIGKILLed the
@@ -51,6 +52,16 @@ struct RunOptions {
   std::string exec_path;
   std::vector<std::string> exec_argv;
   absl::optional<std::vector<std::string>> exec_envp;
+
+  // The caller is stage 0 and also the stages' parent: stage 1 and the
+  // final process are cloned without CLONE_PARENT, so they are the caller's
+  // children (stage 2 of a three-process plan too: stage 1 clones it with
+  // CLONE_PARENT), and the caller reaps them. After Run returns, the caller
+  // must do nothing but wait for them and exit (Run's process is spent as
+  // above); it should clear its parent-death signal first (stage 0's step
+  // set it) unless it wants to die with its own parent. The native protocol
+  // only: runc's parent reaps the stages itself.
+  bool stages_are_callers_children = false;
 };
 
 enum class RunOutcome {

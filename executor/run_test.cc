@@ -442,6 +442,7 @@ std::string FinalReport(const std::set<int>& fds_before, int64_t start_us) {
            absl::StrCat("s0.status=",
                         outcome.ok() ? "done" : Flat(outcome.status().ToString()),
                         "\ns0.fds_same=", fds_same ? 1 : 0,
+                        "\ns0.pid=", getpid(),
                         "\ns0.elapsed_us=", elapsed, "\n"));
   _exit(outcome.ok() ? 0 : 1);
 }
@@ -1642,6 +1643,36 @@ TEST_F(RunTest, FinalProcessFailingBeforeItsReleaseIsTheErrorReported) {
           << o.StatusText();
     }
   }
+}
+
+// nsboot run's use: the caller is stage 0 and the stages' parent (no
+// CLONE_PARENT), with two processes and three; the runc protocols refuse it.
+TEST_F(RunTest, StagesAreTheCallersChildrenWhenAsked) {
+  for (const bool two : {true, false}) {
+    SCOPED_TRACE(two ? "two processes" : "three processes");
+    Scenario sc;
+    // No new pid namespace: the final process sees its parent's pid.
+    sc.request = Request("create_namespaces: [NAMESPACE_UTS, NAMESPACE_IPC]");
+    sc.plan_options.two_processes = two;
+    sc.run_options.stages_are_callers_children = true;
+    const Outcome o = RunScenario(sc);
+    ASSERT_EQ(o.processes, two ? 2 : 3);
+    EXPECT_EQ(o.Get("s0.status"), "done") << o.raw_report;
+    ASSERT_NE(o.Get("s0.pid"), "");
+    EXPECT_EQ(o.Get("final.ppid"), o.Get("s0.pid")) << o.raw_report;
+  }
+  Scenario plain;  // the usual: children of stage 0's parent
+  plain.request = Request("create_namespaces: [NAMESPACE_UTS]");
+  const Outcome usual = RunScenario(plain);
+  EXPECT_NE(usual.Get("final.ppid"), usual.Get("s0.pid")) << usual.raw_report;
+
+  Scenario runc;
+  runc.request = Request("create_namespaces: [NAMESPACE_UTS]");
+  runc.plan_options.protocol = ReplyProtocol::kRunc12;
+  runc.run_options.stages_are_callers_children = true;
+  const Outcome refused = RunScenario(runc);
+  EXPECT_THAT(refused.Get("s0.status"), HasSubstr("native protocol"));
+  EXPECT_EQ(refused.report.count("final.pid"), 0u);
 }
 
 TEST_F(RunTest, ParentClosingThePipeEarly) {
