@@ -438,11 +438,24 @@ std::string FinalReport(const std::set<int>& fds_before, int64_t start_us) {
     _exit(0);
   }
   const bool fds_same = ListFds() == fds_before;
+  // A caller whose children the stages are waits for them, as nsboot run
+  // does (the final process reports its parent before this exits).
+  int reaped = 0;
+  if (sc.run_options.stages_are_callers_children) {
+    for (;;) {
+      const pid_t pid = waitpid(-1, nullptr, __WALL);
+      if (pid > 0) {
+        ++reaped;
+      } else if (errno != EINTR) {
+        break;
+      }
+    }
+  }
   WriteAll(report_fd,
            absl::StrCat("s0.status=",
                         outcome.ok() ? "done" : Flat(outcome.status().ToString()),
                         "\ns0.fds_same=", fds_same ? 1 : 0,
-                        "\ns0.pid=", getpid(),
+                        "\ns0.pid=", getpid(), "\ns0.reaped=", reaped,
                         "\ns0.elapsed_us=", elapsed, "\n"));
   _exit(outcome.ok() ? 0 : 1);
 }
@@ -1660,6 +1673,10 @@ TEST_F(RunTest, StagesAreTheCallersChildrenWhenAsked) {
     EXPECT_EQ(o.Get("s0.status"), "done") << o.raw_report;
     ASSERT_NE(o.Get("s0.pid"), "");
     EXPECT_EQ(o.Get("final.ppid"), o.Get("s0.pid")) << o.raw_report;
+    // Stage 0 reaped them all (stage 1 and the final process): none was
+    // left to the host.
+    EXPECT_EQ(o.Get("s0.reaped"), absl::StrCat(o.processes - 1));
+    EXPECT_EQ(o.statuses.size(), 1u) << o.StatusText();
   }
   Scenario plain;  // the usual: children of stage 0's parent
   plain.request = Request("create_namespaces: [NAMESPACE_UTS]");
