@@ -804,20 +804,28 @@ Status ReplyPids(Ctx& ctx, const PlanStep& step) {
   // runc's PID JSON has no namespace ids: only the native reply reads them,
   // and only when the parent did not skip them.
   const bool want_ids = ctx.plan->reply_namespace_ids;
-  for (int t = v1::NAMESPACE_MOUNT; want_ids && t <= v1::NAMESPACE_TIME; ++t) {
+  // The final process's /proc/<pid>/ns, looked up once rather than once
+  // per namespace: no path to build per namespace (3-13 us less for the
+  // eight in a microbenchmark, within the noise of a round trip).
+  int ns_dir = -1;
+  if (want_ids) {
+    ns_dir = ctx.proc_fd >= 0
+                 ? openat(ctx.proc_fd, StrCat(ctx.init_pid, "/ns").c_str(),
+                          O_PATH | O_DIRECTORY | O_CLOEXEC)
+                 : open(ProcFile(ctx.init_pid, "ns").c_str(),
+                        O_PATH | O_DIRECTORY | O_CLOEXEC);
+  }
+  for (int t = v1::NAMESPACE_MOUNT; ns_dir >= 0 && t <= v1::NAMESPACE_TIME;
+       ++t) {
     const auto type = static_cast<v1::Namespace>(t);
-    const std::string name = StrCat("ns/", NamespaceName(type));
-    const std::string path = ctx.proc_fd >= 0
-                                 ? StrCat(ctx.init_pid, "/", name)
-                                 : ProcFile(ctx.init_pid, name.c_str());
-    const int dirfd = ctx.proc_fd >= 0 ? ctx.proc_fd : AT_FDCWD;
+    const char* name = NamespaceName(type);
     v1::plain::NamespaceId id;
     id.type = type;
     absl::optional<uint64_t> inode;
-    if (have_device) inode = ReadNamespaceInode(dirfd, path.c_str());
+    if (have_device) inode = ReadNamespaceInode(ns_dir, name);
     if (!inode) {
       struct stat st;
-      if (fstatat(dirfd, path.c_str(), &st, 0) != 0) continue;  // best effort
+      if (fstatat(ns_dir, name, &st, 0) != 0) continue;  // best effort
       inode = st.st_ino;
       device = st.st_dev;
       have_device = true;
@@ -826,6 +834,7 @@ Status ReplyPids(Ctx& ctx, const PlanStep& step) {
     id.device = device;
     pids.namespaces.push_back(id);
   }
+  sys::CloseFd(&ns_dir);
   // The pidfds of the stages that exist, in stage order.
   const int fds[2] = {ctx.child_pidfd, ctx.init_pidfd};
   const bool two = ctx.plan->processes == 2;
