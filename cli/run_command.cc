@@ -45,16 +45,11 @@ const char kRunHelp[] =
 
 namespace {
 
-struct NsType {
-  v1::Namespace type;
-  const char* name;
-};
-
-constexpr NsType kNsTypes[] = {
-    {v1::NAMESPACE_USER, "user"}, {v1::NAMESPACE_MOUNT, "mnt"},
-    {v1::NAMESPACE_UTS, "uts"},   {v1::NAMESPACE_IPC, "ipc"},
-    {v1::NAMESPACE_PID, "pid"},   {v1::NAMESPACE_NET, "net"},
-    {v1::NAMESPACE_CGROUP, "cgroup"}, {v1::NAMESPACE_TIME, "time"},
+// Every namespace type, in the order --json and --join list them.
+constexpr v1::Namespace kNsTypes[] = {
+    v1::NAMESPACE_USER,   v1::NAMESPACE_MOUNT, v1::NAMESPACE_UTS,
+    v1::NAMESPACE_IPC,    v1::NAMESPACE_PID,   v1::NAMESPACE_NET,
+    v1::NAMESPACE_CGROUP, v1::NAMESPACE_TIME,
 };
 
 // unshare(1)'s namespace flags.
@@ -137,13 +132,14 @@ std::string JsonReport(const v1::plain::Pids& pids) {
   // at once, and this process may by then be in a joined mount namespace
   // whose /proc is another). A type stage 0 could not read is left out.
   bool first = true;
-  for (const NsType& ns : kNsTypes) {
+  for (const v1::Namespace type : kNsTypes) {
     uint64_t inode = 0;
     for (const v1::plain::NamespaceId& id : pids.namespaces) {
-      if (id.type == ns.type) inode = id.inode;
+      if (id.type == type) inode = id.inode;
     }
     if (inode == 0) continue;
-    absl::StrAppend(&json, first ? "" : ",", "\"", ns.name, "\":", inode);
+    absl::StrAppend(&json, first ? "" : ",", "\"",
+                    executor::NamespaceName(type), "\":", inode);
     first = false;
   }
   return json + "}}";
@@ -221,18 +217,19 @@ absl::Status AddJoinAll(int pid, v1::BootstrapRequest* request) {
     return absl::NotFoundError(absl::StrCat("--join ", pid, ": no such process"));
   }
   int joined = 0;
-  for (const NsType& ns : kNsTypes) {
-    const std::string theirs = NsLink(proc, ns.name);
+  for (const v1::Namespace type : kNsTypes) {
+    const char* name = executor::NamespaceName(type);
+    const std::string theirs = NsLink(proc, name);
     if (theirs.empty()) continue;
-    if (NsLink("/proc/self", ns.name) == theirs) {
+    if (NsLink("/proc/self", name) == theirs) {
       continue;  // already there; setns to one's own user ns is EINVAL
     }
     bool listed = false;
-    for (const auto& j : request->join_namespaces()) listed |= j.type() == ns.type;
-    for (int c : request->create_namespaces()) listed |= c == ns.type;
+    for (const auto& j : request->join_namespaces()) listed |= j.type() == type;
+    for (int c : request->create_namespaces()) listed |= c == type;
     if (listed) continue;
     auto* join = request->add_join_namespaces();
-    join->set_type(ns.type);
+    join->set_type(type);
     join->set_pid(pid);
     ++joined;
   }
@@ -390,11 +387,8 @@ int RunRun(const std::vector<std::string>& args, CommandIo io) {
   g_forward_to = 0;
 
   if (sink.have_error()) {
-    const char* stage = v1::plain::EnumName(error.stage);
-    const char* step = v1::plain::EnumName(error.step);
-    io.err << "nsboot run: " << (stage != nullptr ? stage : "STAGE_?") << " "
-           << (step != nullptr ? step : "STEP_?") << ": " << error.message
-           << "\n";
+    io.err << "nsboot run: " << executor::StageName(error.stage) << " "
+           << executor::StepName(error.step) << ": " << error.message << "\n";
     if (error.step == v1::STEP_EXEC) {
       return error.errno_value == ENOENT ? kExitNotFound : kExitCannotExec;
     }
