@@ -1,6 +1,7 @@
 #include "bench/scenarios.h"
 
 #include "absl/strings/str_cat.h"
+#include "executor/plan.h"
 
 namespace nsboot {
 namespace bench {
@@ -9,14 +10,10 @@ namespace {
 const v1::Namespace kCreateNs[] = {v1::NAMESPACE_MOUNT, v1::NAMESPACE_UTS,
                                    v1::NAMESPACE_IPC, v1::NAMESPACE_PID,
                                    v1::NAMESPACE_NET};
-struct JoinNs {
-  v1::Namespace type;
-  const char* name;
-};
-const JoinNs kJoinNs[] = {
-    {v1::NAMESPACE_CGROUP, "cgroup"}, {v1::NAMESPACE_IPC, "ipc"},
-    {v1::NAMESPACE_UTS, "uts"},       {v1::NAMESPACE_NET, "net"},
-    {v1::NAMESPACE_PID, "pid"},       {v1::NAMESPACE_MOUNT, "mnt"}};
+// In runc exec's order.
+const v1::Namespace kJoinNs[] = {v1::NAMESPACE_CGROUP, v1::NAMESPACE_IPC,
+                                 v1::NAMESPACE_UTS,    v1::NAMESPACE_NET,
+                                 v1::NAMESPACE_PID,    v1::NAMESPACE_MOUNT};
 
 }  // namespace
 
@@ -40,13 +37,14 @@ v1::BootstrapRequest MakeRequest(Scenario s, bool by_pid, pid_t target) {
       for (auto ns : kCreateNs) r.add_create_namespaces(ns);
       break;
     case Scenario::kJoin:
-      for (const auto& j : kJoinNs) {
+      for (const v1::Namespace type : kJoinNs) {
         auto* join = r.add_join_namespaces();
-        join->set_type(j.type);
+        join->set_type(type);
         if (by_pid) {
           join->set_pid(target);
         } else {
-          join->set_path(absl::StrCat("/proc/", target, "/ns/", j.name));
+          join->set_path(absl::StrCat("/proc/", target, "/ns/",
+                                      executor::NamespaceName(type)));
         }
       }
       break;
