@@ -12,7 +12,24 @@ if grep -E "$cxx_libs" "${TEST_TMPDIR:-/tmp}/ldd.txt"; then
   echo "nsboot_static_test: loads C++ shared libraries" >&2
   exit 1
 fi
+# nsboot leaves through _exit once it has flushed its output: the output
+# must be whole through a pipe, and a failed write must be reported.
+"$nsboot" --help | tail -n 1 | grep -q "for each command$" || {
+  echo "nsboot_static_test: --help output cut short" >&2; exit 1; }
+status=0
+"$nsboot" --version > /dev/full 2> "${TEST_TMPDIR:-/tmp}/full.txt" || status=$?
+if [ "$status" != 74 ] ||
+   ! grep -q "^nsboot: writing standard output: " "${TEST_TMPDIR:-/tmp}/full.txt"; then
+  echo "nsboot_static_test: --version > /dev/full: status $status," \
+       "stderr: $(cat "${TEST_TMPDIR:-/tmp}/full.txt")" >&2
+  exit 1
+fi
 if [ "$(id -u)" = 0 ]; then
+  json=$("$nsboot" run --json -- /bin/true 2>&1 >/dev/null)
+  case "$json" in
+    '{"stage1_pid":'*'}') ;;
+    *) echo "nsboot_static_test: run --json printed: $json" >&2; exit 1 ;;
+  esac
   out=$("$nsboot" run -- /bin/sh -c 'echo $$; id -u')
   [ "$out" = "$(printf '1\n0')" ] || { echo "unexpected: $out" >&2; exit 1; }
   "$nsboot" run -- /bin/sh -c 'exit 9' && exit 1 || [ $? = 9 ]
