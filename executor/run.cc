@@ -17,10 +17,10 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
-#include "absl/types/optional.h"
 #include "common/status.h"
 #include "common/status_macros.h"
 #include "common/str_cat.h"
+#include "executor/namespace_ids.h"
 #include "executor/plan.h"
 #include "executor/reply_sink.h"
 #include "executor/sync.h"
@@ -765,29 +765,6 @@ Status SendMountSources(Ctx& ctx, const PlanStep& step) {
   return OkStatus();
 }
 
-// The inode of a /proc/<pid>/ns/<name> file from its link text,
-// "<name>:[<inode>]"; nullopt if it cannot be read or parsed.
-absl::optional<uint64_t> ReadNamespaceInode(int dirfd, const char* path) {
-  char buf[64];
-  const ssize_t n = readlinkat(dirfd, path, buf, sizeof(buf));
-  if (n <= 0 || static_cast<size_t>(n) >= sizeof(buf)) return absl::nullopt;
-  const absl::string_view text(buf, static_cast<size_t>(n));
-  const size_t open = FindChar(text, '[');
-  if (open == absl::string_view::npos || text.back() != ']' ||
-      open + 2 > text.size() - 1) {
-    return absl::nullopt;
-  }
-  uint64_t value = 0;
-  for (size_t i = open + 1; i + 1 < text.size(); ++i) {
-    const char c = text[i];
-    if (c < '0' || c > '9' || value > (UINT64_MAX - 9) / 10) {
-      return absl::nullopt;
-    }
-    value = value * 10 + static_cast<uint64_t>(c - '0');
-  }
-  return value;
-}
-
 Status ReplyPids(Ctx& ctx, const PlanStep& step) {
   v1::plain::BootstrapReply reply;
   reply.kind = v1::plain::BootstrapReply::Kind::kPids;
@@ -796,45 +773,12 @@ Status ReplyPids(Ctx& ctx, const PlanStep& step) {
   // placeholder (runc).
   pids.stage1_pid = ctx.child_pid;
   pids.stage2_pid = ctx.init_pid;
-  // Every namespace file is on nsfs, so one stat gives the device for all;
-  // the inodes come from readlink, which costs half of a stat (nsfs builds
-  // a dentry and an inode for each stat: 8 of them were ~40 us).
-  bool have_device = false;
-  uint64_t device = 0;
   // runc's PID JSON has no namespace ids: only the native reply reads them,
   // and only when the parent did not skip them.
-  const bool want_ids = ctx.plan->reply_namespace_ids;
-  // The final process's /proc/<pid>/ns, looked up once rather than once
-  // per namespace: no path to build per namespace (3-13 us less for the
-  // eight in a microbenchmark, within the noise of a round trip).
-  int ns_dir = -1;
-  if (want_ids) {
-    ns_dir = ctx.proc_fd >= 0
-                 ? openat(ctx.proc_fd, StrCat(ctx.init_pid, "/ns").c_str(),
-                          O_PATH | O_DIRECTORY | O_CLOEXEC)
-                 : open(ProcFile(ctx.init_pid, "ns").c_str(),
-                        O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (ctx.plan->reply_namespace_ids) {
+    ReadNamespaceIds(ctx.init_pid, ctx.init_pidfd, ctx.proc_fd,
+                     NamespaceIdSource::kPidfd, &pids.namespaces);
   }
-  for (int t = v1::NAMESPACE_MOUNT; ns_dir >= 0 && t <= v1::NAMESPACE_TIME;
-       ++t) {
-    const auto type = static_cast<v1::Namespace>(t);
-    const char* name = NamespaceName(type);
-    v1::plain::NamespaceId id;
-    id.type = type;
-    absl::optional<uint64_t> inode;
-    if (have_device) inode = ReadNamespaceInode(ns_dir, name);
-    if (!inode) {
-      struct stat st;
-      if (fstatat(ns_dir, name, &st, 0) != 0) continue;  // best effort
-      inode = st.st_ino;
-      device = st.st_dev;
-      have_device = true;
-    }
-    id.inode = *inode;
-    id.device = device;
-    pids.namespaces.push_back(id);
-  }
-  sys::CloseFd(&ns_dir);
   // The pidfds of the stages that exist, in stage order.
   const int fds[2] = {ctx.child_pidfd, ctx.init_pidfd};
   const bool two = ctx.plan->processes == 2;
