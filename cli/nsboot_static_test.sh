@@ -12,6 +12,11 @@ if grep -E "$cxx_libs" "${TEST_TMPDIR:-/tmp}/ldd.txt"; then
   echo "nsboot_static_test: loads C++ shared libraries" >&2
   exit 1
 fi
+# Its start-up relocations are packed (DT_RELR, cli/BUILD.bazel).
+if ! readelf -d "$nsboot" | grep -q "(RELR)"; then
+  echo "nsboot_static_test: no DT_RELR: linked without -z pack-relative-relocs" >&2
+  exit 1
+fi
 # nsboot leaves through _exit once it has flushed its output: the output
 # must be whole through a pipe, and a failed write must be reported.
 "$nsboot" --help | tail -n 1 | grep -q "for each command$" || {
