@@ -62,6 +62,7 @@
 #include <cstring>
 #include <dirent.h>
 #include <map>
+#include <utility>
 #include <random>
 #include <string>
 #include <vector>
@@ -396,17 +397,26 @@ bool ReadNativePids(int sock, int* stage1, int* stage2, std::string* error) {
   }
 }
 
-// Every row execs its own copy of its binary, made the same way for all:
-// rows sharing one file (four share --nsboot_host) keep its image warmer in
-// the CPU caches than a row whose binary runs once per iteration (11-16 us
-// per join round trip), and how a file was written moves it too (see
-// BENCHMARKS.md, "What is measured").
+// Every row execs its own copy of its binary, made the same way for all and
+// at the same time, at the start of the run (util-linux's unshare and
+// nsenter too, since session 8): rows sharing one file (four share
+// --nsboot_host) keep its image warmer in the CPU caches than a row whose
+// binary runs once per iteration (11-16 us per join round trip), and how
+// and when a file was written moves it too: a copy of the 6 MB CLI made 25
+// minutes earlier ran 110-175 us slower than a fresh one, with part of it
+// paged out (see BENCHMARKS.md, "What is measured").
 const std::string& RowBinary(Kind kind, const std::string& src) {
-  static std::map<Kind, std::string> copies;
-  auto it = copies.find(kind);
+  // Keyed by the source too: the util-linux row has two binaries.
+  static std::map<std::pair<Kind, std::string>, std::string> copies;
+  auto it = copies.find({kind, src});
   if (it != copies.end()) return it->second;
+  const size_t slash = src.rfind('/');
   const std::string dst =
-      absl::StrCat(g_paths.tmpdir, "/host-", static_cast<int>(kind), ".bin");
+      kind == Kind::kUtilLinux
+          ? absl::StrCat(g_paths.tmpdir, "/util-linux-",
+                         src.substr(slash == std::string::npos ? 0 : slash + 1))
+          : absl::StrCat(g_paths.tmpdir, "/host-", static_cast<int>(kind),
+                         ".bin");
   // copy_file_range, as cp does: a copy written through write(2) in 64 KiB
   // pieces measured ~15 us slower per round trip than cp's copy of the
   // same bytes (how the page cache holds it).
@@ -425,7 +435,7 @@ const std::string& RowBinary(Kind kind, const std::string& src) {
   close(in);
   if (close(out) != 0) Die("copying " + src);
   if (chmod(dst.c_str(), 0755) != 0) Die("chmod " + dst);
-  return copies[kind] = dst;
+  return copies[{kind, src}] = dst;
 }
 
 // One round trip through a pre-main host (or the floor).
@@ -609,15 +619,17 @@ std::vector<std::string> CommandFor(Kind kind, Scenario s) {
   }
   switch (s) {
     case Scenario::kCreate:
-      return {g_paths.unshare, "--net", "--uts", "--ipc", "--mount", "--pid",
-              "--fork", "--propagation", "unchanged", g_paths.true_bin};
-    case Scenario::kJoin:
-      return {g_paths.nsenter, "--all", "--target", std::to_string(g_target),
+      return {RowBinary(kind, g_paths.unshare), "--net", "--uts", "--ipc",
+              "--mount", "--pid", "--fork", "--propagation", "unchanged",
               g_paths.true_bin};
+    case Scenario::kJoin:
+      return {RowBinary(kind, g_paths.nsenter), "--all", "--target",
+              std::to_string(g_target), g_paths.true_bin};
     case Scenario::kUser:
       // The maps go through newuidmap/newgidmap (util-linux's way), which
       // needs /etc/subuid and /etc/subgid; see SetUpSubids.
-      return {g_paths.unshare, "--user", "--map-users=100000,0,65536",
+      return {RowBinary(kind, g_paths.unshare), "--user",
+              "--map-users=100000,0,65536",
               "--map-groups=100000,0,65536", "--setuid", "0", "--setgid", "0",
               "--net", "--uts", "--ipc", "--mount", "--pid", "--fork",
               "--propagation", "unchanged", g_paths.true_bin};
