@@ -8,7 +8,7 @@
 # Environment: ITERATIONS (round trips per implementation and scenario,
 # default 300), ROUNDS (runs of the round trips, each a process of its own,
 # summarized with the spread of each ratio; default 3), INERT_ITERATIONS
-# (default 3000), SOAK_COUNT (default 1000), RUNC_ITERATIONS (default 100),
+# (default 3000), SOAK_COUNT (default 1000), RUNC_ITERATIONS (default 300),
 # OUTPUT_BASE (Bazel output base, default /root/.cache/bazel-bench),
 # RUNC_OUT (where tools/runc-with-nsboot.sh builds runc; default a temp dir).
 #
@@ -32,7 +32,7 @@ done
 ITERATIONS=${ITERATIONS:-300}
 INERT_ITERATIONS=${INERT_ITERATIONS:-3000}
 SOAK_COUNT=${SOAK_COUNT:-1000}
-RUNC_ITERATIONS=${RUNC_ITERATIONS:-100}
+RUNC_ITERATIONS=${RUNC_ITERATIONS:-300}
 ROUNDS=${ROUNDS:-3}
 if [ "$QUICK" = 1 ]; then
   ITERATIONS=3; INERT_ITERATIONS=20; SOAK_COUNT=8; RUNC_ITERATIONS=2; ROUNDS=2
