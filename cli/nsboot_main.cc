@@ -96,8 +96,8 @@ int main(int argc, char** argv) {
   return status;
 #else
   // Everything is written: leave without running the static destructors,
-  // which free protobuf's and abseil's globals (~40 us that every `nsboot
-  // run` paid after its command had finished; docs/BENCHMARKS.md).
+  // which free protobuf's and abseil's globals (7-26 us of every `nsboot
+  // run`, after its command had finished; docs/BENCHMARKS.md, session 8).
   _exit(status);
 #endif
 }
