@@ -36,6 +36,8 @@
 //                   from the overlayfs copy, as nsexec does, --nsboot_host_reexec
 //   runc-nsexec     runc 1.1.5's nsexec.c in the same empty host
 //   nsboot-cli      nsboot run [--config F | --join PID] -- true
+//   nsboot-cli-b    the same with another build of the CLI (--nsboot_b):
+//                   the slot of an A/B of two CLI builds (bench/ab.sh cli)
 //   util-linux      unshare ... true / nsenter --all -t PID true
 //
 // Runs are interleaved: every iteration runs each implementation once per
@@ -160,7 +162,7 @@ void StopJoinTarget() {
 struct Paths {
   std::string floor, floor_exit, nsboot_host, nsboot_host_cxx, nsboot_host_bindseal,
       nsboot_host_reexec, bare_host, runc_host,
-      nsboot_cli, true_bin, unshare, nsenter, tmpdir;
+      nsboot_cli, nsboot_cli_b, true_bin, unshare, nsenter, tmpdir;
 };
 Paths g_paths;
 // The request the nsboot-native-cxx slot sends (--cxx_request): "native"
@@ -259,6 +261,7 @@ enum class Kind {
   kNsbootRunc11Reexec,
   kRuncNsexec,
   kCli,
+  kCliSlot,
   kUtilLinux
 };
 struct Impl {
@@ -277,6 +280,7 @@ const Impl kImpls[] = {
     {"nsboot-runc11-reexec", Kind::kNsbootRunc11Reexec},
     {"runc-nsexec", Kind::kRuncNsexec},
     {"nsboot-cli", Kind::kCli},
+    {"nsboot-cli-b", Kind::kCliSlot},
     {"util-linux", Kind::kUtilLinux},
 };
 
@@ -551,6 +555,7 @@ Sample RunHost(Kind kind, Scenario s) {
         got = ReadRuncPidLine(sv[0], &stage1, &stage2, &out.error);
         break;
       case Kind::kCli:  // not hosts: RunCommandOnce
+      case Kind::kCliSlot:
       case Kind::kUtilLinux:
         break;
     }
@@ -603,9 +608,11 @@ Sample RunHost(Kind kind, Scenario s) {
 
 std::vector<std::string> CommandFor(Kind kind, Scenario s) {
   const Encoded& e = g_encoded[s];
-  if (kind == Kind::kCli) {
-    std::vector<std::string> argv = {RowBinary(Kind::kCli, g_paths.nsboot_cli),
-                                     "run"};
+  if (kind == Kind::kCli || kind == Kind::kCliSlot) {
+    std::vector<std::string> argv = {
+        RowBinary(kind, kind == Kind::kCli ? g_paths.nsboot_cli
+                                           : g_paths.nsboot_cli_b),
+        "run"};
     if (s == Scenario::kJoin) {
       argv.insert(argv.end(), {"--join", std::to_string(g_target)});
     } else if (s == Scenario::kCreate) {
@@ -665,7 +672,10 @@ Sample RunCommand(Kind kind, Scenario s) {
 }
 
 Sample RunOnce(Kind kind, Scenario s) {
-  if (kind == Kind::kCli || kind == Kind::kUtilLinux) return RunCommand(kind, s);
+  if (kind == Kind::kCli || kind == Kind::kCliSlot ||
+      kind == Kind::kUtilLinux) {
+    return RunCommand(kind, s);
+  }
   return RunHost(kind, s);
 }
 
@@ -687,6 +697,7 @@ bool Available(Kind kind, std::string* why) {
     case Kind::kNsbootRunc11Reexec: return exists(g_paths.nsboot_host_reexec);
     case Kind::kRuncNsexec: return exists(g_paths.runc_host);
     case Kind::kCli: return exists(g_paths.nsboot_cli);
+    case Kind::kCliSlot: return exists(g_paths.nsboot_cli_b);
     case Kind::kUtilLinux:
       return exists(g_paths.unshare) && exists(g_paths.nsenter);
   }
@@ -870,7 +881,8 @@ int RoundTrip() {
       }
       double med = Percentile(us, 0.5);
       std::string rss_text;
-      if (impl.kind == Kind::kCli || impl.kind == Kind::kUtilLinux) {
+      if (impl.kind == Kind::kCli || impl.kind == Kind::kCliSlot ||
+          impl.kind == Kind::kUtilLinux) {
         rss_text = absl::StrCat(static_cast<long>(Percentile(rss[0], 0.5)),
                                 " (whole tree)");
       } else if (impl.kind == Kind::kFloor || impl.kind == Kind::kFloorExit) {
@@ -1353,6 +1365,7 @@ int main(int argc, char** argv) {
   g_paths.bare_host = Flag("bare_host", "");
   g_paths.runc_host = Flag("runc_host", "");
   g_paths.nsboot_cli = Flag("nsboot", "");
+  g_paths.nsboot_cli_b = Flag("nsboot_b", "");
   g_paths.true_bin = Flag("true", "/bin/true");
   g_paths.unshare = Flag("unshare", "/usr/bin/unshare");
   g_paths.nsenter = Flag("nsenter", "/usr/bin/nsenter");

@@ -96,8 +96,9 @@ int main(int argc, char** argv) {
   return status;
 #else
   // Everything is written: leave without running the static destructors,
-  // which free protobuf's and abseil's globals (7-26 us of every `nsboot
-  // run`, after its command had finished; docs/BENCHMARKS.md, session 8).
+  // which free protobuf's and abseil's globals (up to ~14 us of every
+  // `nsboot run`, after its command had finished; docs/BENCHMARKS.md,
+  // session 8).
   _exit(status);
 #endif
 }
