@@ -23,6 +23,7 @@ if [ $# -lt 2 ]; then
 fi
 a=$(realpath "$1") b=$(realpath "$2")
 request=${3:-runc12} iterations=${4:-1000} scenarios=${5:-create,join,user}
+slot=nsboot-native-cxx
 case "$request" in
   runc12) row=nsboot-runc12 ;;
   native) row=nsboot-native ;;
@@ -30,7 +31,6 @@ case "$request" in
   cli) row=nsboot-cli slot=nsboot-cli-b ;;
   *) echo "bench/ab.sh: REQUEST is runc12, native, noids or cli" >&2; exit 2 ;;
 esac
-slot=${slot:-nsboot-native-cxx}
 for f in "$a" "$b"; do
   [ -x "$f" ] || { echo "bench/ab.sh: $f is not an executable" >&2; exit 2; }
 done
