@@ -11,6 +11,7 @@
 
 #include "absl/strings/string_view.h"
 #include "absl/types/optional.h"
+#include "common/decimal.h"
 #include "common/str_cat.h"
 #include "executor/plan.h"
 
@@ -45,17 +46,15 @@ absl::optional<uint64_t> ReadNamespaceInode(int dirfd, const char* name) {
   if (n <= 0 || static_cast<size_t>(n) >= sizeof(buf)) return absl::nullopt;
   const absl::string_view text(buf, static_cast<size_t>(n));
   const size_t open = FindChar(text, '[');
-  if (open == absl::string_view::npos || text.back() != ']' ||
-      open + 2 > text.size() - 1) {
+  if (open == absl::string_view::npos || text.back() != ']') {
     return absl::nullopt;
   }
-  uint64_t value = 0;
-  for (size_t i = open + 1; i + 1 < text.size(); ++i) {
-    const char c = text[i];
-    if (c < '0' || c > '9' || value > (UINT64_MAX - 9) / 10) {
-      return absl::nullopt;
-    }
-    value = value * 10 + static_cast<uint64_t>(c - '0');
+  // The digits stop at the final ']' at the latest: the parse stays in buf.
+  const char* end;
+  uint64_t value;
+  if (!ParseCanonicalDecimal(buf + open + 1, UINT64_MAX, &end, &value) ||
+      end != buf + n - 1) {
+    return absl::nullopt;
   }
   return value;
 }
