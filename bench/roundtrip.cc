@@ -64,9 +64,9 @@
 #include <cstring>
 #include <dirent.h>
 #include <map>
-#include <utility>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -268,6 +268,11 @@ struct Impl {
   const char* name;
   Kind kind;
 };
+// Rows that time a command line (spawn to reap) rather than a host.
+bool IsCommandRow(Kind kind) {
+  return kind == Kind::kCli || kind == Kind::kCliSlot ||
+         kind == Kind::kUtilLinux;
+}
 const Impl kImpls[] = {
     {"floor", Kind::kFloor},
     {"floor-exit", Kind::kFloorExit},
@@ -407,8 +412,8 @@ bool ReadNativePids(int sock, int* stage1, int* stage2, std::string* error) {
 // --nsboot_host) keep its image warmer in the CPU caches than a row whose
 // binary runs once per iteration (11-16 us per join round trip), and how
 // and when a file was written moves it too: a copy of the 6 MB CLI made 25
-// minutes earlier ran 110-175 us slower than a fresh one, with part of it
-// paged out (see BENCHMARKS.md, "What is measured").
+// minutes earlier ran 174 us slower per run than a fresh copy of the same
+// build, with part of it paged out (see BENCHMARKS.md, "What is measured").
 const std::string& RowBinary(Kind kind, const std::string& src) {
   // Keyed by the source too: the util-linux row has two binaries.
   static std::map<std::pair<Kind, std::string>, std::string> copies;
@@ -672,10 +677,7 @@ Sample RunCommand(Kind kind, Scenario s) {
 }
 
 Sample RunOnce(Kind kind, Scenario s) {
-  if (kind == Kind::kCli || kind == Kind::kCliSlot ||
-      kind == Kind::kUtilLinux) {
-    return RunCommand(kind, s);
-  }
+  if (IsCommandRow(kind)) return RunCommand(kind, s);
   return RunHost(kind, s);
 }
 
@@ -881,8 +883,7 @@ int RoundTrip() {
       }
       double med = Percentile(us, 0.5);
       std::string rss_text;
-      if (impl.kind == Kind::kCli || impl.kind == Kind::kCliSlot ||
-          impl.kind == Kind::kUtilLinux) {
+      if (IsCommandRow(impl.kind)) {
         rss_text = absl::StrCat(static_cast<long>(Percentile(rss[0], 0.5)),
                                 " (whole tree)");
       } else if (impl.kind == Kind::kFloor || impl.kind == Kind::kFloorExit) {
@@ -989,14 +990,6 @@ int Inert() {
 
 // ---------------------------------------------------------------- runs
 
-// Several runs of --mode=roundtrip, each a process of its own, read back from
-// their --samples files. One run's ratio is precise about that run (its
-// iterations interleave), but runs differ from each other by more than that
-// precision (why is not pinned down: placement on the vCPUs, the join
-// target, address-space layouts are candidates). A ratio on a target's line
-// is read here against that spread:
-// per scenario and implementation, the median over the runs of each run's
-// median, and the least and greatest of the runs' ratios.
 // One successful bootstrap of a --samples file.
 struct SampleRow {
   std::string scenario, impl;
@@ -1033,6 +1026,14 @@ std::vector<SampleRow> ReadSamples(const std::string& file) {
   return rows;
 }
 
+// Several runs of --mode=roundtrip, each a process of its own, read back from
+// their --samples files. One run's ratio is precise about that run (its
+// iterations interleave), but runs differ from each other by more than that
+// precision (why is not pinned down: placement on the vCPUs, the join
+// target, address-space layouts are candidates). A ratio on a target's line
+// is read here against that spread: per scenario and implementation, the
+// median over the runs of each run's median, and the least and greatest of
+// the runs' ratios.
 int Runs() {
   const std::vector<std::string> files = SplitList(Flag("runs", ""));
   if (files.empty()) Die("--mode=runs needs --runs=FILE[,FILE...]");
