@@ -10,6 +10,9 @@
 // //embed:link_test checks that no protobuf symbol is linked.
 // Every failure is reported to the parent and ends the process with status
 // 1; nothing falls through into main() outside the requested namespaces.
+// Where the plan allows, the final process shares stage 0's memory instead
+// of a copy (executor::RunOptions::resume) and comes back to main()'s
+// stack through RunHookOrResume once stage 0 has exited.
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -17,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <memory>
 #include <string>
 #include <utility>
 
@@ -116,6 +120,18 @@ SealMethod FirstSealMethod() {
       return SealMethod::kOverlayfs;
   }
 }
+
+// Where the final process resumes when it shares stage 0's memory
+// (executor::RunOptions::resume): __builtin_setjmp in RunHookOrResume,
+// whose frame stage 0 never leaves (it _exits deeper down), so it is intact
+// when the final process comes back to it after stage 0 has exited.
+void* g_resume[5];
+
+[[noreturn]] void ResumeFinalProcess() { __builtin_longjmp(g_resume, 1); }
+
+// The final process's stack until it resumes: from the hook's arena, which
+// goes back with the rest of the hook's memory before main().
+constexpr size_t kFinalStackSize = 32 << 10;
 
 // The in-place seal's detached mount (SealInPlace): closing it waits for an
 // RCU grace period, so stage 0 keeps it until it exits, and the final
@@ -234,15 +250,42 @@ int RunHook(char** argv) {
   StatusOr<executor::Plan> plan = executor::MakePlan(request, options);
   if (!plan.ok()) Fail(sink, v1::STEP_PLAN, plan.status());
 
+  // Destroyed when RunHook returns in a final process that is a fork;
+  // one that shares stage 0's memory never comes back here.
+  const std::unique_ptr<char[]> final_stack(new char[kFinalStackSize]);
+  executor::RunOptions run_options;
+  run_options.final_stack = final_stack.get();
+  run_options.final_stack_size = kFinalStackSize;
+  run_options.resume = &ResumeFinalProcess;
   StatusOr<executor::RunOutcome> outcome =
-      executor::Run(*plan, executor::RunOptions(), *sink);
+      executor::Run(*plan, run_options, *sink);
+  // Stage 0 leaves through _exit only: a final process sharing its memory
+  // resumes in it (no exit handler, no destructor may run here).
   if (!outcome.ok()) _exit(1);  // stage 0: the Error reply is already sent
   if (*outcome == executor::RunOutcome::kParentDone) _exit(0);
+  return NSBOOT_FINAL;
+}
+
+// The final process's last step before main(), however it got here.
+int FinishFinalProcess() {
   if (g_seal_mount_fd >= 0) {
     close(g_seal_mount_fd);
     g_seal_mount_fd = -1;
   }
   return NSBOOT_FINAL;
+}
+
+// RunHook, or the final process resumed here by ResumeFinalProcess. Not
+// inlined: its frame is the one __builtin_longjmp comes back to.
+__attribute__((noinline)) int RunHookOrResume(char** argv) {
+  if (__builtin_setjmp(g_resume) != 0) {
+    // The final process, on this stack again; RunHook's frames below are
+    // stage 0's leftovers, and the hook's objects in them go with the
+    // hook's memory (nsboot_release_hook_memory).
+    return FinishFinalProcess();
+  }
+  const int result = RunHook(argv);
+  return result == NSBOOT_FINAL ? FinishFinalProcess() : result;
 }
 
 }  // namespace
@@ -259,10 +302,11 @@ extern "C" __attribute__((hot)) int nsboot_premain(int argc, char** argv,
   // The inert path, taken by every ordinary run of a host like runc: one
   // pass over environ and nothing else.
   if (!nsboot::embed::NamesInitPipe(environ)) return result = NSBOOT_INERT;
-  result = nsboot::embed::RunHook(argv);
-  // RunHook returns in the final process only (the stages _exit) or when
-  // the hook stayed inert, with every object of the hook destroyed: main()
-  // starts with the hook's memory gone.
+  result = nsboot::embed::RunHookOrResume(argv);
+  // RunHookOrResume returns in the final process only (the stages _exit)
+  // or when the hook stayed inert, with every object of the hook destroyed
+  // (or, in a final process that shared stage 0's memory, left in the
+  // hook's arena): main() starts with the hook's memory gone.
   if (nsboot_release_hook_memory != nullptr) nsboot_release_hook_memory();
   return result;
 }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <climits>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -73,6 +74,13 @@ struct Ctx {
   // the final process skips its kBecomeRoot (it would change nothing) and
   // its init-finish, stage 0 its kAwaitInit.
   bool skip_init_finish = false;
+
+  // RunOptions::resume and the final process's stack, when
+  // FinalSharesMemory: stage 0 clones the final process with CLONE_VM.
+  bool final_shares_memory = false;
+  char* final_stack = nullptr;
+  size_t final_stack_size = 0;
+  void (*resume)() = nullptr;
 
   // FinishMode::kExec, prepared before any clone.
   const char* exec_path = nullptr;
@@ -456,6 +464,39 @@ void RunChild(Ctx& ctx) {
   }
   StageFailSimple(ctx, sock, kStage, v1::STEP_PLAN, 0,
                   "plan of stage 1 has no exit step");
+}
+
+// A final process sharing stage 0's memory (RunOptions::resume). Stage 0
+// sets this to 1 and has the kernel clear it when it exits.
+int g_stage0_alive = 0;
+
+[[noreturn]] void FinalProcessSharingMemory(void* arg) {
+  // Its own copy of the context, on its own stack: stage 0 goes on
+  // changing the original (and its stack) while this runs.
+  Ctx& ctx = *static_cast<Ctx*>(arg);
+  RunInit(ctx);
+  // Stage 0 may still be sending, logging, allocating in this memory; once
+  // it is gone nothing but this process uses it.
+  sys::AwaitCleared(&g_stage0_alive);
+  sys::RegisterRseq();
+  ctx.resume();
+  __builtin_trap();  // resume must not return
+}
+
+// clone3 of the final process with CLONE_VM, on RunOptions::final_stack:
+// the pid (and *pidfd) in stage 0, or -errno.
+pid_t CloneFinalSharingMemory(Ctx& ctx, uint64_t flags, int* pidfd) {
+  constexpr size_t kCtxSize = (sizeof(Ctx) + 15) & ~static_cast<size_t>(15);
+  char* top = ctx.final_stack + (ctx.final_stack_size & ~static_cast<size_t>(15));
+  // The copy's vectors are empty (FinishMode::kReturn): copying allocates
+  // nothing, and nothing ever destroys it.
+  Ctx* copy = new (top - kCtxSize) Ctx(ctx);
+  __atomic_store_n(&g_stage0_alive, 1, __ATOMIC_RELEASE);
+  sys::ClearOnExit(&g_stage0_alive);
+  return sys::CloneSharingMemory(
+      flags, pidfd, ctx.final_stack,
+      static_cast<size_t>(top - kCtxSize - ctx.final_stack),
+      &FinalProcessSharingMemory, copy);
 }
 
 // ---------------------------------------------------------------------------
@@ -935,13 +976,22 @@ StatusOr<RunOutcome> RunParent(Ctx& ctx) {
         break;
       case StepKind::kCloneFinal: {
         fflush(nullptr);
+        const uint64_t flags =
+            ctx.clone_parent | CLONE_PIDFD | static_cast<uint64_t>(step.value);
         int pidfd = -1;
-        const pid_t pid = sys::Clone3(
-            ctx.clone_parent | CLONE_PIDFD | static_cast<uint64_t>(step.value),
-            &pidfd);
-        if (pid == 0) {
-          RunInit(ctx);
-          return RunOutcome::kFinalProcess;
+        pid_t pid = -EINVAL;
+        if (ctx.final_shares_memory) {
+          pid = CloneFinalSharingMemory(ctx, flags, &pidfd);
+        }
+        // A copy: not asked for, or CLONE_VM refused for a reason
+        // FinalSharesMemory does not know (a fork then fails the same way
+        // if the flags themselves are wrong).
+        if (pid == -EINVAL) {
+          pid = sys::Clone3(flags, &pidfd);
+          if (pid == 0) {
+            RunInit(ctx);
+            return RunOutcome::kFinalProcess;
+          }
         }
         if (pid < 0) {
           return ParentFailHere(
@@ -1064,6 +1114,25 @@ StatusOr<RunOutcome> RunParent(Ctx& ctx) {
 
 }  // namespace
 
+bool FinalSharesMemory(const Plan& plan, const RunOptions& options) {
+  if (options.final_stack == nullptr || options.resume == nullptr ||
+      options.final_stack_size < kMinFinalStackSize ||
+      reinterpret_cast<uintptr_t>(options.final_stack) % 16 != 0 ||
+      !sys::CanCloneSharingMemory()) {
+    return false;
+  }
+  if (plan.processes != 2 || plan.finish != FinishMode::kReturn ||
+      options.stages_are_callers_children) {
+    return false;
+  }
+  for (const PlanStep& step : plan.stages[0].steps) {
+    if (step.kind == StepKind::kCloneFinal && (step.value & CLONE_NEWTIME)) {
+      return false;
+    }
+  }
+  return true;
+}
+
 StatusOr<RunOutcome> Run(const Plan& plan, const RunOptions& options,
                          ReplySink& sink) {
   Ctx ctx;
@@ -1104,6 +1173,12 @@ StatusOr<RunOutcome> Run(const Plan& plan, const RunOptions& options,
     } else {
       ctx.exec_env = environ;
     }
+  }
+  if (FinalSharesMemory(plan, options)) {
+    ctx.final_shares_memory = true;
+    ctx.final_stack = options.final_stack;
+    ctx.final_stack_size = options.final_stack_size;
+    ctx.resume = options.resume;
   }
   ctx.skip_init_finish = InitFinishSkippable(plan) && sys::IdsAreAllZero();
   // A two-process plan has no stage 1 to talk to.

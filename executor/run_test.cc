@@ -11,6 +11,11 @@
 // A two-process plan (native; Outcome::processes == 2) has no stage 1:
 // stage 2 is cloned by S0.
 //
+// S0 gives Run a stack and a resume point (RunOptions::resume), as the
+// pre-main hook does, so a final process that FinalSharesMemory allows
+// shares S0's memory and comes back in Stage0MainOrResume; a scenario can
+// ask for a copy instead (Scenario::final_is_a_copy).
+//
 // H reads the replies (native frames as SOCK_SEQPACKET records with pidfds
 // attached, or runc's bytes), collects a report that S0 and the final process
 // write on a report pipe, reaps every child until ECHILD (orphans come to H
@@ -30,6 +35,7 @@
 #include <sys/fsuid.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/rseq.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -48,6 +54,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -252,6 +259,9 @@ struct Scenario {
   bool host_closes_after_ready = false;
   // Put the report pipe at this fd number without O_CLOEXEC (exec tests).
   int report_fd_number = -1;
+  // S0 gives Run no stack and no resume point: the final process is a
+  // fork whatever the plan.
+  bool final_is_a_copy = false;
 };
 
 struct Outcome {
@@ -267,6 +277,7 @@ struct Outcome {
   bool host_fds_same = false;
   std::string raw_report;
   int processes = 0;  // of the scenario's plan: 2 or 3 (0: no plan)
+  bool final_shares_memory = false;  // FinalSharesMemory for that plan
 
   const v1::Error* error() const {
     for (const auto& r : replies) {
@@ -366,12 +377,28 @@ class TestNativeSink : public ReplySink {
   bool await_hangup_after_ready_;
 };
 
-std::string FinalReport(const std::set<int>& fds_before, int64_t start_us) {
+// Whether the kernel has the calling thread's glibc rseq area registered:
+// registering the same area again fails with EBUSY then.
+std::string RseqState() {
+  if (__rseq_size == 0) return "off";
+  char* tp;
+  asm("mov %%fs:0, %0" : "=r"(tp));
+  const unsigned int len = __rseq_size < 32 ? 32 : __rseq_size;
+  if (syscall(SYS_rseq, tp + __rseq_offset, len, 0, RSEQ_SIG) == 0) {
+    return "was-unregistered";
+  }
+  return errno == EBUSY ? "registered" : absl::StrCat("errno ", errno);
+}
+
+std::string FinalReport(const std::set<int>& fds_before, int64_t start_us,
+                        bool resumed) {
   std::vector<std::string> lines;
   auto add = [&](const std::string& k, const std::string& v) {
     lines.push_back(absl::StrCat("final.", k, "=", v));
   };
   const int64_t elapsed = NowUs() - start_us;
+  add("resumed", resumed ? "1" : "0");
+  add("rseq", RseqState());
   add("pid", absl::StrCat(getpid()));
   add("ppid", absl::StrCat(getppid()));
   add("sid_is_self", getsid(0) == getpid() ? "1" : "0");
@@ -407,6 +434,32 @@ std::string FinalReport(const std::set<int>& fds_before, int64_t start_us) {
   return absl::StrJoin(lines, "\n") + "\n";
 }
 
+// What a final process that shared S0's memory needs once it is back
+// (Stage0MainOrResume): set by S0 before Run, never changed after, and off
+// S0's stack, which the final process's own calls overwrite.
+struct FinalResume {
+  const std::set<int>* fds_before = nullptr;
+  int64_t start_us = 0;
+  int report_fd = -1;
+  pid_t s0 = 0;
+};
+FinalResume g_final_resume;
+void* g_resume_buf[5];
+alignas(16) char g_final_stack[64 << 10];
+
+[[noreturn]] void ResumeFinal() { __builtin_longjmp(g_resume_buf, 1); }
+
+// The RunOptions S0 passes to Run.
+RunOptions OptionsFor(const Scenario& sc) {
+  RunOptions run_options = sc.run_options;
+  if (!sc.final_is_a_copy) {
+    run_options.final_stack = g_final_stack;
+    run_options.final_stack_size = sizeof(g_final_stack);
+    run_options.resume = &ResumeFinal;
+  }
+  return run_options;
+}
+
 [[noreturn]] void Stage0Main(const Scenario& sc, int init_fd, int log_fd,
                              int report_fd) {
   if (sc.stage0_setup) sc.stage0_setup();
@@ -430,11 +483,16 @@ std::string FinalReport(const std::set<int>& fds_before, int64_t start_us) {
   } else {
     sink = std::make_unique<RuncReplySink>(init_fd, log_fd);
   }
+  const RunOptions run_options = OptionsFor(sc);
   const int64_t start = NowUs();
-  absl::StatusOr<RunOutcome> outcome = Run(*plan, sc.run_options, *sink);
+  g_final_resume.fds_before = new std::set<int>(fds_before);
+  g_final_resume.start_us = start;
+  g_final_resume.report_fd = report_fd;
+  g_final_resume.s0 = getpid();
+  absl::StatusOr<RunOutcome> outcome = Run(*plan, run_options, *sink);
   const int64_t elapsed = NowUs() - start;
   if (outcome.ok() && *outcome == RunOutcome::kFinalProcess) {
-    WriteAll(report_fd, FinalReport(fds_before, start));
+    WriteAll(report_fd, FinalReport(fds_before, start, /*resumed=*/false));
     _exit(0);
   }
   const bool fds_same = ListFds() == fds_before;
@@ -458,6 +516,30 @@ std::string FinalReport(const std::set<int>& fds_before, int64_t start_us) {
                         "\ns0.pid=", getpid(), "\ns0.reaped=", reaped,
                         "\ns0.elapsed_us=", elapsed, "\n"));
   _exit(outcome.ok() ? 0 : 1);
+}
+
+// S0's entry: Stage0Main, which never returns (S0 leaves through _exit, so
+// this frame stays as it was), or a final process that shared S0's memory,
+// back here from ResumeFinal once S0 has exited.
+[[noreturn]] __attribute__((noinline)) void Stage0MainOrResume(
+    const Scenario& sc, int init_fd, int log_fd, int report_fd) {
+  if (__builtin_setjmp(g_resume_buf) != 0) {
+    const FinalResume& r = g_final_resume;
+    // S0 has let go of the memory by now: it may still be on its way out
+    // of the kernel (state R), but it has no memory of its own any more (no
+    // Vm lines in its status), or it is a zombie, or reaped.
+    const std::string status =
+        ReadFileOr(absl::StrCat("/proc/", r.s0, "/status"), "");
+    const char* s0_memory = status.empty() ? "gone"
+                            : absl::StrContains(status, "\nVmSize:")
+                                ? "present"
+                                : "none";
+    WriteAll(r.report_fd,
+             FinalReport(*r.fds_before, r.start_us, /*resumed=*/true) +
+                 absl::StrCat("final.s0_memory=", s0_memory, "\n"));
+    _exit(0);
+  }
+  Stage0Main(sc, init_fd, log_fd, report_fd);
 }
 
 // Kills whatever children H still has (found through /proc).
@@ -504,7 +586,7 @@ void PutRecord(std::string* out, char tag, const std::string& data) {
     close(init[0]);
     if (log[0] >= 0) close(log[0]);
     close(report[0]);
-    Stage0Main(sc, init[1], log[1], report[1]);
+    Stage0MainOrResume(sc, init[1], log[1], report[1]);
   }
   close(init[1]);
   if (log[1] >= 0) close(log[1]);
@@ -624,7 +706,10 @@ void PutRecord(std::string* out, char tag, const std::string& data) {
 Outcome RunScenario(const Scenario& sc) {
   Outcome outcome;
   const absl::StatusOr<Plan> plan = MakePlan(sc.request, sc.plan_options);
-  if (plan.ok()) outcome.processes = plan->processes;
+  if (plan.ok()) {
+    outcome.processes = plan->processes;
+    outcome.final_shares_memory = FinalSharesMemory(*plan, OptionsFor(sc));
+  }
   int result[2];
   EXPECT_EQ(pipe2(result, O_CLOEXEC), 0);
   fflush(nullptr);
@@ -717,6 +802,10 @@ class RunTest : public ::testing::Test {
     EXPECT_TRUE(o.host_fds_same);
     // Nothing of the executor's leaks into the final process.
     EXPECT_EQ(o.Get("final.fds"), o.Get("final.fds_before")) << o.raw_report;
+    // It came back through RunOptions::resume exactly when it shared S0's
+    // memory, and glibc's rseq area is the kernel's either way.
+    EXPECT_EQ(o.Get("final.resumed"), o.final_shares_memory ? "1" : "0");
+    EXPECT_EQ(o.Get("final.rseq"), "registered");
   }
 
   // The checks every failed run must pass: one Error, the last reply;
@@ -1154,6 +1243,154 @@ TEST_F(RunTest, JoinsSomeAndCreatesOthers) {
   // Joined: stage 0 made itself non-dumpable before any setns, and the
   // final process inherits that.
   EXPECT_EQ(o.Get("final.dumpable"), "0");
+}
+
+// --- The final process sharing stage 0's memory ------------------------------
+
+TEST(FinalSharesMemoryTest, TwoProcessPlansThatReturnIntoTheCaller) {
+  alignas(16) static char stack[kMinFinalStackSize + 16];
+  RunOptions asked;
+  asked.final_stack = stack;
+  asked.final_stack_size = kMinFinalStackSize;
+  asked.resume = &ResumeFinal;
+  const absl::StatusOr<Plan> two =
+      MakePlan(Request("create_namespaces: [NAMESPACE_UTS]"), PlanOptions());
+  ASSERT_TRUE(two.ok()) << two.status();
+  ASSERT_EQ(two->processes, 2);
+#if defined(__x86_64__) && !defined(__SANITIZE_ADDRESS__) && \
+    !defined(__SANITIZE_THREAD__)
+  EXPECT_TRUE(FinalSharesMemory(*two, asked));
+#endif
+  EXPECT_FALSE(FinalSharesMemory(*two, RunOptions()));  // not asked
+
+  RunOptions no_resume = asked;
+  no_resume.resume = nullptr;
+  EXPECT_FALSE(FinalSharesMemory(*two, no_resume));
+  RunOptions small = asked;
+  small.final_stack_size = kMinFinalStackSize - 16;
+  EXPECT_FALSE(FinalSharesMemory(*two, small));
+  RunOptions misaligned = asked;
+  misaligned.final_stack = stack + 8;
+  EXPECT_FALSE(FinalSharesMemory(*two, misaligned));
+  // Stage 0 waiting for its children would wait for a final process that
+  // waits for stage 0.
+  RunOptions callers_children = asked;
+  callers_children.stages_are_callers_children = true;
+  EXPECT_FALSE(FinalSharesMemory(*two, callers_children));
+
+  PlanOptions exec;
+  exec.finish = FinishMode::kExec;
+  const absl::StatusOr<Plan> execs =
+      MakePlan(Request("create_namespaces: [NAMESPACE_UTS]"), exec);
+  ASSERT_TRUE(execs.ok()) << execs.status();
+  EXPECT_FALSE(FinalSharesMemory(*execs, asked));
+
+  // A new time namespace takes a stage 1 (three processes), and the kernel
+  // refuses CLONE_VM into one anyway.
+  const absl::StatusOr<Plan> time =
+      MakePlan(Request("create_namespaces: [NAMESPACE_TIME]"), PlanOptions());
+  ASSERT_TRUE(time.ok()) << time.status();
+  EXPECT_FALSE(FinalSharesMemory(*time, asked));
+  Plan forced = *two;
+  for (PlanStep& step : forced.stages[0].steps) {
+    if (step.kind == StepKind::kCloneFinal) step.value |= CLONE_NEWTIME;
+  }
+  EXPECT_FALSE(FinalSharesMemory(forced, asked));
+}
+
+class SharedMemoryTest : public RunTest {
+ protected:
+  void SetUp() override {
+    RunTest::SetUp();
+    if (IsSkipped()) return;
+    RunOptions probe;
+    probe.final_stack = g_final_stack;
+    probe.final_stack_size = sizeof(g_final_stack);
+    probe.resume = &ResumeFinal;
+    const absl::StatusOr<Plan> plan = MakePlan(
+        Request("create_namespaces: [NAMESPACE_UTS]"), PlanOptions());
+    if (!plan.ok() || !FinalSharesMemory(*plan, probe)) {
+      GTEST_SKIP() << "this build forks the final process (CLONE_VM is for "
+                      "x86-64 builds without a sanitizer)";
+    }
+  }
+};
+
+TEST_F(SharedMemoryTest, FinalProcessResumesAfterStageZeroHasExited) {
+  Target target(CLONE_NEWNET | CLONE_NEWUTS);
+  Scenario sc;
+  sc.request = Request(absl::StrCat(
+      "join_namespaces { type: NAMESPACE_NET pid: ", target.pid(), " }",
+      "join_namespaces { type: NAMESPACE_UTS pid: ", target.pid(), " }",
+      "create_namespaces: [NAMESPACE_IPC, NAMESPACE_PID, NAMESPACE_MOUNT]"));
+  const Outcome o = RunScenario(sc);
+  ASSERT_EQ(o.processes, 2);
+  ASSERT_TRUE(o.final_shares_memory);
+  ExpectCleanSuccess(o);  // resumed, rseq registered, no fd leaked
+  EXPECT_EQ(o.Get("final.resumed"), "1");
+  EXPECT_THAT(o.Get("final.s0_memory"), ::testing::AnyOf("none", "gone"));
+  EXPECT_EQ(o.FinalNs("net"), target.Ns("net"));
+  EXPECT_EQ(o.FinalNs("uts"), target.Ns("uts"));
+  for (const char* ns : {"ipc", "pid", "mnt"}) {
+    EXPECT_NE(o.FinalNs(ns), HostNs(ns)) << ns;
+  }
+  EXPECT_EQ(o.Get("final.pid"), "1");
+  ASSERT_NE(o.pids(), nullptr);
+  for (const v1::NamespaceId& id : o.pids()->namespaces()) {
+    EXPECT_EQ(id.inode(), o.FinalNs(NamespaceName(id.type())))
+        << NamespaceName(id.type());
+  }
+}
+
+TEST_F(SharedMemoryTest, Runc12FinalProcessIsASessionLeaderAsRootInItsUserns) {
+  // runc 1.2 creating a user namespace with maps: stage 0 writes the maps of
+  // a final process that shares its memory, then the final process becomes
+  // root in it and reports init-finish.
+  Scenario sc;
+  sc.request = Request(
+      "create_namespaces: [NAMESPACE_USER, NAMESPACE_UTS, NAMESPACE_IPC] "
+      "uid_mappings { container_id: 0 host_id: 100000 size: 65536 } "
+      "gid_mappings { container_id: 0 host_id: 100000 size: 65536 }");
+  sc.plan_options.protocol = ReplyProtocol::kRunc12;
+  const Outcome o = RunScenario(sc);
+  if (o.processes != 2) GTEST_SKIP() << "this plan takes a stage 1";
+  ASSERT_TRUE(o.final_shares_memory);
+  EXPECT_FALSE(o.timed_out);
+  EXPECT_EQ(o.Get("s0.status"), "done") << o.raw_report << o.log_bytes;
+  EXPECT_EQ(o.Get("final.resumed"), "1");
+  EXPECT_EQ(o.Get("final.rseq"), "registered");
+  EXPECT_EQ(o.Get("final.uid"), "0,0,0");
+  EXPECT_EQ(o.Get("final.sid_is_self"), "1");
+  EXPECT_EQ(absl::StrJoin(absl::StrSplit(o.Get("final.uid_map"), ' ',
+                                         absl::SkipEmpty()),
+                          " "),
+            "0 100000 65536");
+}
+
+TEST_F(SharedMemoryTest, FinalProcessIsAForkWhenAskedFor) {
+  Scenario sc;
+  sc.request = Request("create_namespaces: [NAMESPACE_UTS, NAMESPACE_IPC]");
+  sc.final_is_a_copy = true;
+  const Outcome o = RunScenario(sc);
+  ASSERT_FALSE(o.final_shares_memory);
+  ExpectCleanSuccess(o);
+  EXPECT_EQ(o.Get("final.resumed"), "0");
+}
+
+TEST_F(SharedMemoryTest, FinalProcessKilledByAFailingStageZero) {
+  // Stage 0 fails after the clone (a uid map the kernel refuses): it kills
+  // the final process, which never resumes.
+  Scenario sc;
+  sc.request = Request(
+      "create_namespaces: [NAMESPACE_USER, NAMESPACE_UTS] "
+      "uid_mappings { container_id: 0 host_id: 100000 size: 65536 } "
+      "uid_mappings { container_id: 0 host_id: 200000 size: 65536 }");
+  const Outcome o = RunScenario(sc);
+  if (o.processes != 2) GTEST_SKIP() << "this plan takes a stage 1";
+  ASSERT_TRUE(o.final_shares_memory);
+  ExpectCleanFailure(o);
+  ASSERT_NE(o.error(), nullptr);
+  EXPECT_EQ(o.error()->step(), v1::STEP_UID_MAP) << o.error()->DebugString();
 }
 
 TEST_F(RunTest, OomScoreAdjIsApplied) {

@@ -2,11 +2,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/futex.h>
 #include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/rseq.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -108,6 +110,94 @@ pid_t CloneExitingSibling(bool share_memory) {
   const pid_t pid = Clone3(CLONE_PARENT, nullptr);
   if (pid == 0) syscall(SYS_exit, 0);
   return pid;
+}
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define NSBOOT_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || \
+    __has_feature(memory_sanitizer)
+#define NSBOOT_SANITIZED 1
+#endif
+#endif
+#if defined(__x86_64__) && !defined(NSBOOT_SANITIZED)
+#define NSBOOT_CAN_CLONE_SHARING_MEMORY 1
+#endif
+
+bool CanCloneSharingMemory() {
+#if defined(NSBOOT_CAN_CLONE_SHARING_MEMORY)
+  return true;
+#else
+  return false;
+#endif
+}
+
+pid_t CloneSharingMemory(uint64_t flags, int* pidfd, char* stack,
+                         size_t stack_size, void (*child)(void*), void* arg) {
+#if defined(NSBOOT_CAN_CLONE_SHARING_MEMORY)
+  struct clone_args args;
+  memset(&args, 0, sizeof(args));
+  args.flags = flags | CLONE_VM;
+  args.exit_signal = (flags & CLONE_PARENT) ? 0 : SIGCHLD;
+  if (flags & CLONE_PIDFD) {
+    args.pidfd = reinterpret_cast<uintptr_t>(pidfd);
+  }
+  args.stack = reinterpret_cast<uintptr_t>(stack);
+  args.stack_size = stack_size;
+  long ret;
+  // The child starts after the syscall instruction with the caller's
+  // registers but rsp at stack + stack_size, in no C++ frame: it calls
+  // child(arg) at once (16-byte aligned before the call, as the ABI wants).
+  // `child` and `arg` are in registers the syscall keeps (not rax, rcx,
+  // r11, rdi, rsi).
+  asm volatile(
+      "syscall\n\t"
+      "test %%rax, %%rax\n\t"
+      "jnz 1f\n\t"
+      "mov %[arg], %%rdi\n\t"
+      "call *%[child]\n\t"
+      "ud2\n\t"
+      "1:\n\t"
+      : "=a"(ret)
+      : "0"(static_cast<long>(SYS_clone3)), "D"(&args), "S"(sizeof(args)),
+        [child] "r"(child), [arg] "r"(arg)
+      : "rcx", "r11", "memory");
+  return static_cast<pid_t>(ret);  // the pid, or -errno from the kernel
+#else
+  (void)flags, (void)pidfd, (void)stack, (void)stack_size, (void)child,
+      (void)arg;
+  return -ENOSYS;
+#endif
+}
+
+void ClearOnExit(int* word) { syscall(SYS_set_tid_address, word); }
+
+void AwaitCleared(const int* word) {
+  for (;;) {
+    const int v = __atomic_load_n(word, __ATOMIC_ACQUIRE);
+    if (v == 0) return;
+    // Not FUTEX_PRIVATE_FLAG: the kernel's wake at exit uses the shared
+    // key, as glibc's pthread_join waits.
+    syscall(SYS_futex, word, FUTEX_WAIT, v, nullptr, nullptr, 0);
+  }
+}
+
+void RegisterRseq() {
+#if defined(NSBOOT_CAN_CLONE_SHARING_MEMORY)
+  if (__rseq_size == 0) return;  // glibc registered none (tunable off)
+  // The thread pointer: glibc's TCB starts with a pointer to itself.
+  char* tp;
+  asm("mov %%fs:0, %0" : "=r"(tp));
+  char* area = tp + __rseq_offset;
+  // glibc 2.35-2.39 register 32 bytes (the original struct rseq) and say
+  // so in __rseq_size; later ones may say less than they registered.
+  const unsigned int len = __rseq_size < 32 ? 32 : __rseq_size;
+  if (syscall(SYS_rseq, area, len, 0, RSEQ_SIG) != 0) {
+    __atomic_store_n(&reinterpret_cast<struct rseq*>(area)->cpu_id,
+                     static_cast<uint32_t>(RSEQ_CPU_ID_REGISTRATION_FAILED),
+                     __ATOMIC_RELAXED);
+  }
+#endif
 }
 
 int PidfdOpen(pid_t pid) {

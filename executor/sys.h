@@ -45,6 +45,34 @@ pid_t Clone3(uint64_t flags, int* pidfd);
 // fails with EUSERS). Without, it is a fork. Returns its pid or -errno.
 pid_t CloneExitingSibling(bool share_memory);
 
+// Whether this build has CloneSharingMemory (x86-64, not under a
+// sanitizer: their runtimes keep per-thread state that two processes
+// sharing one thread's memory would corrupt).
+bool CanCloneSharingMemory();
+
+// clone3 with CLONE_VM and `flags` (CLONE_PIDFD as in Clone3): a child that
+// shares the caller's memory and starts on its own stack, the
+// `stack_size` bytes at `stack` (16-byte aligned, a multiple of 16), by
+// calling child(arg), which must not return. Returns the child's pid in
+// the caller, or -errno (-ENOSYS without CanCloneSharingMemory).
+pid_t CloneSharingMemory(uint64_t flags, int* pidfd, char* stack,
+                         size_t stack_size, void (*child)(void*), void* arg);
+
+// set_tid_address(word): when the caller exits while another process
+// shares its memory, the kernel stores 0 at `word` and wakes its futex
+// (how pthread_join learns that a thread is gone), after the caller's last
+// access to that memory.
+void ClearOnExit(int* word);
+
+// Blocks until *word is 0 (ClearOnExit's store).
+void AwaitCleared(const int* word);
+
+// Registers glibc's rseq area of the calling thread with the kernel, for a
+// process that started with CLONE_VM (the kernel registers nothing for such
+// a child) and now owns the memory alone. If the kernel refuses, marks the
+// area unregistered, so that glibc falls back to system calls.
+void RegisterRseq();
+
 int PidfdOpen(pid_t pid);                // fd or -errno
 int PidfdSendSignal(int pidfd, int sig);  // 0 or -errno
 int Setns(int fd, int nstype);            // 0 or -errno
