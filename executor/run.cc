@@ -474,7 +474,7 @@ int g_stage0_alive = 0;
   // Its own copy of the context, on its own stack: stage 0 goes on
   // changing the original (and its stack) while this runs.
   Ctx& ctx = *static_cast<Ctx*>(arg);
-  RunInit(ctx);
+  RunInit(ctx);  // FinishMode::kExec does not return: exec left the memory
   // Stage 0 may still be sending, logging, allocating in this memory; once
   // it is gone nothing but this process uses it.
   sys::AwaitCleared(&g_stage0_alive);
@@ -488,8 +488,9 @@ int g_stage0_alive = 0;
 pid_t CloneFinalSharingMemory(Ctx& ctx, uint64_t flags, int* pidfd) {
   constexpr size_t kCtxSize = (sizeof(Ctx) + 15) & ~static_cast<size_t>(15);
   char* top = ctx.final_stack + (ctx.final_stack_size & ~static_cast<size_t>(15));
-  // The copy's vectors are empty (FinishMode::kReturn): copying allocates
-  // nothing, and nothing ever destroys it.
+  // Nothing ever destroys the copy: its vectors (FinishMode::kExec's argv
+  // and environment; empty otherwise) stay allocated in stage 0, which is
+  // spent anyway.
   Ctx* copy = new (top - kCtxSize) Ctx(ctx);
   __atomic_store_n(&g_stage0_alive, 1, __ATOMIC_RELEASE);
   sys::ClearOnExit(&g_stage0_alive);
@@ -537,7 +538,12 @@ void Log(Ctx& ctx, v1::LogLevel level, const std::string& text) {
 // Kills the stages stage 0 knows, sends the one Error, closes everything.
 Status ParentFail(Ctx& ctx, v1::Stage stage, v1::Step step, int err,
                   int32_t pid, absl::string_view what) {
-  if (ctx.init_pidfd >= 0) sys::PidfdSendSignal(ctx.init_pidfd, SIGKILL);
+  if (ctx.init_pidfd >= 0) {
+    sys::PidfdSendSignal(ctx.init_pidfd, SIGKILL);
+    // A final process sharing this memory may still read it (an exec's
+    // argv) until it is gone: the caller frees things once Run returns.
+    if (ctx.final_shares_memory) sys::AwaitExit(ctx.init_pidfd);
+  }
   if (ctx.child_pidfd >= 0) sys::PidfdSendSignal(ctx.child_pidfd, SIGKILL);
   std::string message(what);
   if (err != 0) StrAppend(&message, ": ", sys::Text().AddErrno(err).data());
@@ -1115,14 +1121,15 @@ StatusOr<RunOutcome> RunParent(Ctx& ctx) {
 }  // namespace
 
 bool FinalSharesMemory(const Plan& plan, const RunOptions& options) {
-  if (options.final_stack == nullptr || options.resume == nullptr ||
+  if (options.final_stack == nullptr ||
       options.final_stack_size < kMinFinalStackSize ||
       reinterpret_cast<uintptr_t>(options.final_stack) % 16 != 0 ||
       !sys::CanCloneSharingMemory()) {
     return false;
   }
-  if (plan.processes != 2 || plan.finish != FinishMode::kReturn ||
-      options.stages_are_callers_children) {
+  if (plan.processes != 2) return false;
+  if (plan.finish == FinishMode::kReturn &&
+      (options.resume == nullptr || options.stages_are_callers_children)) {
     return false;
   }
   for (const PlanStep& step : plan.stages[0].steps) {

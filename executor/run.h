@@ -68,22 +68,27 @@ struct RunOptions {
   // clone3 with CLONE_VM, so no page tables are copied, no page is faulted
   // in twice or copied on write, and one address space is torn down instead
   // of two (~0.1 ms per bootstrap on the benchmark machine;
-  // docs/BENCHMARKS.md, session 9). Set all three to ask for it:
+  // docs/BENCHMARKS.md, session 9). To ask for it:
   //   final_stack, final_stack_size: memory for the final process's stack
   //     while it runs its part of the plan (16-byte aligned, a multiple of
   //     16, at least kMinFinalStackSize; the executor's code there is
-  //     shallow and allocates nothing);
-  //   resume: called in the final process, on that stack, once its part is
-  //     done and stage 0 has exited (the kernel's clear-tid store at exit:
-  //     nothing else touches the memory from then on). It must not return:
-  //     it goes back to the caller's own stack above Run, e.g. with
-  //     __builtin_longjmp to a __builtin_setjmp made before calling Run,
-  //     and carries on there as the final process. Run never returns in
-  //     that final process.
-  // Stage 0 must then leave through _exit (not exit: no atexit handlers,
-  // no static destructors in the memory the final process keeps) without
-  // returning past that setjmp. Used where FinalSharesMemory (below) says
-  // so; otherwise the final process is a fork, as without these.
+  //     shallow and allocates nothing). FinishMode::kExec needs no more:
+  //     the final process leaves the memory by its exec, and Run returns in
+  //     stage 0 only after that exec (or after the final process is gone).
+  //   resume, for FinishMode::kReturn: called in the final process, on that
+  //     stack, once its part is done and stage 0 has exited (the kernel's
+  //     clear-tid store at exit: nothing else touches the memory from then
+  //     on). It must not return: it goes back to the caller's own stack
+  //     above Run, e.g. with __builtin_longjmp to a __builtin_setjmp made
+  //     before calling Run, and carries on there as the final process. Run
+  //     never returns in that final process. Stage 0 must then leave
+  //     through _exit (not exit: no atexit handlers, no static destructors
+  //     in the memory the final process keeps) without returning past that
+  //     setjmp.
+  // While both run, they share errno and the rest of the thread's state:
+  // the final process's steps allocate nothing and read only what stage 0
+  // no longer changes. Used where FinalSharesMemory (below) says so;
+  // otherwise the final process is a fork, as without these.
   char* final_stack = nullptr;
   size_t final_stack_size = 0;
   void (*resume)() = nullptr;
@@ -92,11 +97,10 @@ struct RunOptions {
 constexpr size_t kMinFinalStackSize = 16 << 10;
 
 // Whether Run gives `plan`'s final process stage 0's memory with `options`:
-// they ask for it (final_stack, final_stack_size, resume), the build can
-// (x86-64, no sanitizer), and the plan allows it: two processes, finishing
-// by returning into the caller (an exec would run the new program while
-// stage 0 still shares the old memory), stages not the caller's children
-// (stage 0 would wait for a final process that waits for stage 0), and no
+// they ask for it (final_stack and final_stack_size; resume too for
+// FinishMode::kReturn), the build can (x86-64, no sanitizer), and the plan
+// allows it: two processes; for kReturn, stages not the caller's children
+// (stage 0 would wait for a final process that waits for stage 0); and no
 // new time namespace (the kernel refuses CLONE_VM into one).
 bool FinalSharesMemory(const Plan& plan, const RunOptions& options);
 

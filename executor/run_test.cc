@@ -1278,12 +1278,20 @@ TEST(FinalSharesMemoryTest, TwoProcessPlansThatReturnIntoTheCaller) {
   callers_children.stages_are_callers_children = true;
   EXPECT_FALSE(FinalSharesMemory(*two, callers_children));
 
+  // An exec leaves the memory by itself: no resume needed, and stage 0 may
+  // wait for its children.
   PlanOptions exec;
   exec.finish = FinishMode::kExec;
   const absl::StatusOr<Plan> execs =
       MakePlan(Request("create_namespaces: [NAMESPACE_UTS]"), exec);
   ASSERT_TRUE(execs.ok()) << execs.status();
-  EXPECT_FALSE(FinalSharesMemory(*execs, asked));
+  ASSERT_EQ(execs->processes, 2);
+  EXPECT_EQ(FinalSharesMemory(*execs, no_resume),
+            FinalSharesMemory(*two, asked));
+  callers_children.resume = nullptr;
+  EXPECT_EQ(FinalSharesMemory(*execs, callers_children),
+            FinalSharesMemory(*two, asked));
+  EXPECT_FALSE(FinalSharesMemory(*execs, small));
 
   // A new time namespace takes a stage 1 (three processes), and the kernel
   // refuses CLONE_VM into one anyway.
@@ -1391,6 +1399,50 @@ TEST_F(SharedMemoryTest, FinalProcessKilledByAFailingStageZero) {
   ExpectCleanFailure(o);
   ASSERT_NE(o.error(), nullptr);
   EXPECT_EQ(o.error()->step(), v1::STEP_UID_MAP) << o.error()->DebugString();
+}
+
+TEST_F(SharedMemoryTest, ExecingFinalProcessSharesMemoryUntilItsExec) {
+  Scenario sc;
+  sc.request = Request("create_namespaces: [NAMESPACE_UTS, NAMESPACE_PID]");
+  sc.plan_options.finish = FinishMode::kExec;
+  sc.report_fd_number = 9;
+  sc.run_options.exec_path = "/bin/sh";
+  sc.run_options.exec_argv = {
+      "sh", "-c", "echo final.exec_pid=$$ >&9; echo final.exec_ok=1 >&9"};
+  const Outcome o = RunScenario(sc);
+  ASSERT_TRUE(o.final_shares_memory);
+  EXPECT_FALSE(o.timed_out);
+  EXPECT_EQ(o.Get("s0.status"), "done") << o.raw_report;
+  EXPECT_TRUE(o.AllExitedZero()) << o.StatusText();
+  EXPECT_EQ(o.Get("final.exec_pid"), "1");
+  EXPECT_EQ(o.Get("final.exec_ok"), "1");
+}
+
+TEST_F(SharedMemoryTest, ExecingFinalProcessIsGoneBeforeAFailedRunReturns) {
+  // Stage 0 fails after the clone: Run returns only once the final process,
+  // which could still be reading the exec's argv in stage 0's memory, has
+  // exited. H reaps it killed, and it never ran the command.
+  Scenario sc;
+  sc.request = Request(
+      "create_namespaces: [NAMESPACE_USER, NAMESPACE_UTS] "
+      "uid_mappings { container_id: 0 host_id: 100000 size: 65536 } "
+      "uid_mappings { container_id: 0 host_id: 200000 size: 65536 }");
+  sc.plan_options.finish = FinishMode::kExec;
+  sc.report_fd_number = 9;
+  sc.run_options.exec_path = "/bin/sh";
+  sc.run_options.exec_argv = {"sh", "-c", "echo final.exec_ran=1 >&9"};
+  const Outcome o = RunScenario(sc);
+  if (o.processes != 2) GTEST_SKIP() << "this plan takes a stage 1";
+  ASSERT_TRUE(o.final_shares_memory);
+  EXPECT_FALSE(o.timed_out);
+  ASSERT_NE(o.error(), nullptr);
+  EXPECT_EQ(o.error()->step(), v1::STEP_UID_MAP) << o.error()->DebugString();
+  EXPECT_EQ(o.report.count("final.exec_ran"), 0u);
+  int killed = 0;
+  for (const auto& [pid, status] : o.statuses) {
+    killed += WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
+  }
+  EXPECT_EQ(killed, 1) << o.StatusText();
 }
 
 TEST_F(RunTest, OomScoreAdjIsApplied) {

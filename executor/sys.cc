@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <linux/futex.h>
 #include <linux/sched.h>
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
@@ -198,6 +199,12 @@ void RegisterRseq() {
                      __ATOMIC_RELAXED);
   }
 #endif
+}
+
+void AwaitExit(int pidfd) {
+  struct pollfd pfd = {pidfd, POLLIN, 0};
+  while (poll(&pfd, 1, -1) < 0 && errno == EINTR) {
+  }
 }
 
 int PidfdOpen(pid_t pid) {

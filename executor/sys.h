@@ -73,6 +73,9 @@ void AwaitCleared(const int* word);
 // area unregistered, so that glibc falls back to system calls.
 void RegisterRseq();
 
+// Blocks until the process of `pidfd` has exited (poll; EINTR retried).
+void AwaitExit(int pidfd);
+
 int PidfdOpen(pid_t pid);                // fd or -errno
 int PidfdSendSignal(int pidfd, int sig);  // 0 or -errno
 int Setns(int fd, int nstype);            // 0 or -errno
