@@ -1385,14 +1385,20 @@ TEST_F(SharedMemoryTest, FinalProcessIsAForkWhenAskedFor) {
   EXPECT_EQ(o.Get("final.resumed"), "0");
 }
 
-TEST_F(SharedMemoryTest, FinalProcessKilledByAFailingStageZero) {
-  // Stage 0 fails after the clone (a uid map the kernel refuses): it kills
-  // the final process, which never resumes.
-  Scenario sc;
-  sc.request = Request(
+// A request stage 0 fails after the clone: the kernel refuses the uid map
+// (two ranges for container id 0).
+v1::BootstrapRequest RefusedUidMapRequest() {
+  return Request(
       "create_namespaces: [NAMESPACE_USER, NAMESPACE_UTS] "
       "uid_mappings { container_id: 0 host_id: 100000 size: 65536 } "
       "uid_mappings { container_id: 0 host_id: 200000 size: 65536 }");
+}
+
+TEST_F(SharedMemoryTest, FinalProcessKilledByAFailingStageZero) {
+  // Stage 0 fails after the clone: it kills the final process, which never
+  // resumes.
+  Scenario sc;
+  sc.request = RefusedUidMapRequest();
   const Outcome o = RunScenario(sc);
   if (o.processes != 2) GTEST_SKIP() << "this plan takes a stage 1";
   ASSERT_TRUE(o.final_shares_memory);
@@ -1423,10 +1429,7 @@ TEST_F(SharedMemoryTest, ExecingFinalProcessIsGoneBeforeAFailedRunReturns) {
   // which could still be reading the exec's argv in stage 0's memory, has
   // exited. H reaps it killed, and it never ran the command.
   Scenario sc;
-  sc.request = Request(
-      "create_namespaces: [NAMESPACE_USER, NAMESPACE_UTS] "
-      "uid_mappings { container_id: 0 host_id: 100000 size: 65536 } "
-      "uid_mappings { container_id: 0 host_id: 200000 size: 65536 }");
+  sc.request = RefusedUidMapRequest();
   sc.plan_options.finish = FinishMode::kExec;
   sc.report_fd_number = 9;
   sc.run_options.exec_path = "/bin/sh";
