@@ -466,8 +466,8 @@ void RunChild(Ctx& ctx) {
                   "plan of stage 1 has no exit step");
 }
 
-// A final process sharing stage 0's memory (RunOptions::resume). Stage 0
-// sets this to 1 and has the kernel clear it when it exits.
+// For a final process sharing stage 0's memory (FinalSharesMemory): stage
+// 0 sets this to 1 and has the kernel clear it when it exits.
 int g_stage0_alive = 0;
 
 [[noreturn]] void FinalProcessSharingMemory(void* arg) {
@@ -479,7 +479,7 @@ int g_stage0_alive = 0;
   // it is gone nothing but this process uses it.
   sys::AwaitCleared(&g_stage0_alive);
   sys::RegisterRseq();
-  ctx.resume();
+  if (ctx.resume != nullptr) ctx.resume();
   __builtin_trap();  // resume must not return
 }
 
@@ -993,6 +993,7 @@ StatusOr<RunOutcome> RunParent(Ctx& ctx) {
         // FinalSharesMemory does not know (a fork then fails the same way
         // if the flags themselves are wrong).
         if (pid == -EINVAL) {
+          ctx.final_shares_memory = false;
           pid = sys::Clone3(flags, &pidfd);
           if (pid == 0) {
             RunInit(ctx);
