@@ -1,4 +1,21 @@
-"""The bench hosts with a knob of embed/include/nsboot/nsboot.h set."""
+"""Bench hosts: builds of the floor, and hosts with a knob of nsboot.h set."""
+
+def floor_host(name, define = None):
+    """bench/hosts/floor_host.c, with -D`define` when given."""
+    native.genrule(
+        name = name,
+        testonly = True,
+        srcs = [
+            "hosts/floor_host.c",
+            "hosts/floor_request.h",
+        ],
+        outs = [name + ".bin"],
+        cmd = "$(CC) -O2 -Wall -Werror " +
+              ("-D" + define + " " if define else "") +
+              "-I. -o $@ $(location hosts/floor_host.c)",
+        executable = True,
+        toolchains = ["@bazel_tools//tools/cpp:current_cc_toolchain"],
+    )
 
 # Linked like //bench:nsboot_host_static (libnsboot.static.linkopts), with a
 # second C file that defines a knob.

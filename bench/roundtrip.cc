@@ -19,6 +19,9 @@
 //   floor           bench/hosts/floor_host.c: only the needed syscalls
 //   floor-exit      the same, the final process leaving through exit() as
 //                   one returning from main() does (--floor_exit)
+//   floor-vm        the same, the final process sharing the host's memory
+//                   (CLONE_VM, a stack of its own) as nsboot's does where
+//                   it can (--floor_vm); the ratios stay to the floor
 //   nsboot-native   pre-main hook, nsboot frames (no re-exec)
 //   nsboot-native-noids  the same request as schema version 2 with
 //                   options.skip_namespace_ids (Pids without namespace ids)
@@ -160,8 +163,8 @@ void StopJoinTarget() {
 // ---------------------------------------------------------------- spawning
 
 struct Paths {
-  std::string floor, floor_exit, nsboot_host, nsboot_host_cxx, nsboot_host_bindseal,
-      nsboot_host_reexec, bare_host, runc_host,
+  std::string floor, floor_exit, floor_vm, nsboot_host, nsboot_host_cxx,
+      nsboot_host_bindseal, nsboot_host_reexec, bare_host, runc_host,
       nsboot_cli, nsboot_cli_b, true_bin, unshare, nsenter, tmpdir;
 };
 Paths g_paths;
@@ -252,6 +255,7 @@ std::string ReadLine(int fd) {
 enum class Kind {
   kFloor,
   kFloorExit,
+  kFloorVm,
   kNsbootNative,
   kNsbootNativeNoIds,
   kNsbootNativeCxx,
@@ -268,6 +272,11 @@ struct Impl {
   const char* name;
   Kind kind;
 };
+// Rows of bench/hosts/floor_host.c builds.
+bool IsFloorRow(Kind kind) {
+  return kind == Kind::kFloor || kind == Kind::kFloorExit ||
+         kind == Kind::kFloorVm;
+}
 // Rows that time a command line (spawn to reap) rather than a host.
 bool IsCommandRow(Kind kind) {
   return kind == Kind::kCli || kind == Kind::kCliSlot ||
@@ -276,6 +285,7 @@ bool IsCommandRow(Kind kind) {
 const Impl kImpls[] = {
     {"floor", Kind::kFloor},
     {"floor-exit", Kind::kFloorExit},
+    {"floor-vm", Kind::kFloorVm},
     {"nsboot-native", Kind::kNsbootNative},
     {"nsboot-native-noids", Kind::kNsbootNativeNoIds},
     {"nsboot-native-cxx", Kind::kNsbootNativeCxx},
@@ -459,8 +469,10 @@ Sample RunHost(Kind kind, Scenario s) {
   switch (kind) {
     case Kind::kFloor:
     case Kind::kFloorExit:
-      binary = RowBinary(
-          kind, kind == Kind::kFloor ? g_paths.floor : g_paths.floor_exit);
+    case Kind::kFloorVm:
+      binary = RowBinary(kind, kind == Kind::kFloor       ? g_paths.floor
+                               : kind == Kind::kFloorExit ? g_paths.floor_exit
+                                                          : g_paths.floor_vm);
       request = &floor_bytes;
       break;
     case Kind::kNsbootNative:
@@ -528,7 +540,8 @@ Sample RunHost(Kind kind, Scenario s) {
   if (got) {
     switch (kind) {
       case Kind::kFloor:
-      case Kind::kFloorExit: {
+      case Kind::kFloorExit:
+      case Kind::kFloorVm: {
         int32_t pid;
         got = ReadExactly(sv[0], &pid, sizeof(pid));
         stage2 = pid;
@@ -690,6 +703,7 @@ bool Available(Kind kind, std::string* why) {
   switch (kind) {
     case Kind::kFloor: return exists(g_paths.floor);
     case Kind::kFloorExit: return exists(g_paths.floor_exit);
+    case Kind::kFloorVm: return exists(g_paths.floor_vm);
     case Kind::kNsbootNative:
     case Kind::kNsbootNativeNoIds:
     case Kind::kNsbootRunc12:
@@ -777,7 +791,7 @@ int RoundTrip() {
     else Die("unknown scenario " + n);
   }
   std::vector<std::string> wanted = SplitList(Flag(
-      "impls", "floor,floor-exit,nsboot-native,nsboot-native-noids,"
+      "impls", "floor,floor-exit,floor-vm,nsboot-native,nsboot-native-noids,"
                "nsboot-runc12,"
                "nsboot-runc11,"
                "nsboot-runc11-bind,nsboot-runc11-reexec,runc-nsexec,"
@@ -886,7 +900,7 @@ int RoundTrip() {
       if (IsCommandRow(impl.kind)) {
         rss_text = absl::StrCat(static_cast<long>(Percentile(rss[0], 0.5)),
                                 " (whole tree)");
-      } else if (impl.kind == Kind::kFloor || impl.kind == Kind::kFloorExit) {
+      } else if (IsFloorRow(impl.kind)) {
         rss_text = absl::StrCat(static_cast<long>(Percentile(rss[0], 0.5)),
                                 ", -, ",
                                 static_cast<long>(Percentile(rss[2], 0.5)));
@@ -1354,6 +1368,7 @@ int main(int argc, char** argv) {
   if (geteuid() != 0) Die("needs root (namespaces, id maps)");
   g_paths.floor = Flag("floor", "");
   g_paths.floor_exit = Flag("floor_exit", "");
+  g_paths.floor_vm = Flag("floor_vm", "");
   g_paths.nsboot_host = Flag("nsboot_host", "");
   g_paths.nsboot_host_cxx = Flag("nsboot_host_cxx", "");
   g_cxx_request = Flag("cxx_request", "native");

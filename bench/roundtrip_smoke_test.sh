@@ -8,8 +8,10 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 0
 fi
 rt=$1 floor=$2 nsboot_static=$3 nsboot_cxx=$4 bare=$5 runc=$6 \
-  launcher=$7 cli=$8 nsboot_bindseal=$9 nsboot_reexec=${10} floor_exit=${11}
-hosts=(--floor="$floor" --floor_exit="$floor_exit" --nsboot_host="$nsboot_static"
+  launcher=$7 cli=$8 nsboot_bindseal=$9 nsboot_reexec=${10} floor_exit=${11} \
+  floor_vm=${12}
+hosts=(--floor="$floor" --floor_exit="$floor_exit" --floor_vm="$floor_vm"
+       --nsboot_host="$nsboot_static"
        --nsboot_host_cxx="$nsboot_cxx" --bare_host="$bare"
        --runc_host="$runc" --nsboot="$cli"
        --nsboot_host_bindseal="$nsboot_bindseal"
@@ -20,7 +22,7 @@ samples="${TEST_TMPDIR:-/tmp}/roundtrip.tsv"
 out=$("$rt" --mode=roundtrip "${hosts[@]}" --iterations=1 --warmup=0 \
       --samples="$samples") || fail "roundtrip: $out"
 echo "$out"
-for impl in floor floor-exit nsboot-native nsboot-native-noids nsboot-runc12 nsboot-runc11 \
+for impl in floor floor-exit floor-vm nsboot-native nsboot-native-noids nsboot-runc12 nsboot-runc11 \
             nsboot-runc11-bind nsboot-runc11-reexec runc-nsexec nsboot-native-cxx nsboot-cli \
             util-linux; do
   for sc in create join user; do

@@ -43,7 +43,8 @@ mkdir -p "$OUT"
 
 BAZEL=(bazel --output_base="$OUTPUT_BASE")
 "${BAZEL[@]}" build -c opt --symlink_prefix=/ \
-  //bench:roundtrip //bench:floor_host //bench:floor_host_exit //bench:bare_host //bench:nsboot_host \
+  //bench:roundtrip //bench:floor_host //bench:floor_host_exit //bench:floor_host_vm \
+  //bench:bare_host //bench:nsboot_host \
   //bench:nsboot_host_static //bench:nsboot_host_bindseal //bench:nsboot_host_reexec \
   //bench:runc_nsexec_host //bench:rss_launcher \
   //bench:codec_bench //bench:plan_bench //cli:nsboot_static >&2
@@ -56,6 +57,7 @@ BIN=$("${BAZEL[@]}" info -c opt bazel-bin 2>/dev/null)
 HOSTS=(
   --floor="$BIN/bench/floor_host.bin"
   --floor_exit="$BIN/bench/floor_host_exit.bin"
+  --floor_vm="$BIN/bench/floor_host_vm.bin"
   --nsboot_host="$BIN/bench/nsboot_host_static.bin"
   --nsboot_host_bindseal="$BIN/bench/nsboot_host_bindseal.bin"
   --nsboot_host_reexec="$BIN/bench/nsboot_host_reexec.bin"

@@ -487,7 +487,8 @@ int g_stage0_alive = 0;
 // the pid (and *pidfd) in stage 0, or -errno.
 pid_t CloneFinalSharingMemory(Ctx& ctx, uint64_t flags, int* pidfd) {
   constexpr size_t kCtxSize = (sizeof(Ctx) + 15) & ~static_cast<size_t>(15);
-  char* top = ctx.final_stack + (ctx.final_stack_size & ~static_cast<size_t>(15));
+  char* top =
+      ctx.final_stack + (ctx.final_stack_size & ~static_cast<size_t>(15));
   // Nothing ever destroys the copy: its vectors (FinishMode::kExec's argv
   // and environment; empty otherwise) stay allocated in stage 0, which is
   // spent anyway.

@@ -530,10 +530,10 @@ RunOptions OptionsFor(const Scenario& sc) {
     // Vm lines in its status), or it is a zombie, or reaped.
     const std::string status =
         ReadFileOr(absl::StrCat("/proc/", r.s0, "/status"), "");
-    const char* s0_memory = status.empty() ? "gone"
-                            : absl::StrContains(status, "\nVmSize:")
-                                ? "present"
-                                : "none";
+    const char* s0_memory = "gone";
+    if (!status.empty()) {
+      s0_memory = absl::StrContains(status, "\nVmSize:") ? "present" : "none";
+    }
     WriteAll(r.report_fd,
              FinalReport(*r.fds_before, r.start_us, /*resumed=*/true) +
                  absl::StrCat("final.s0_memory=", s0_memory, "\n"));

@@ -20,6 +20,10 @@
  * floor-exit row) it leaves with exit(), the way a final process that
  * returns from main() does: libc's exit handlers and the loader's _dl_fini,
  * run in a process whose page tables fork left without the libraries' text.
+ * Built with -DFLOOR_CHILD_SHARES_MEMORY (the floor-vm row) the child is
+ * cloned with CLONE_VM onto a stack of its own, sharing the host's memory
+ * as nsboot's final process does (executor::FinalSharesMemory): no page
+ * tables copied, one address space to tear down.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -40,9 +44,39 @@
 #define CHILD_EXIT(status) _exit(status)
 #endif
 
-static pid_t raw_clone(unsigned long flags) {
-  return (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+/* The child's part; sync_fd >= 0: the user scenario's (wait for the maps,
+ * become root). */
+static void child_body(int sync_fd) {
+  if (sync_fd >= 0) {
+    char c;
+    if (read(sync_fd, &c, 1) != 1) CHILD_EXIT(5);
+    if (syscall(SYS_setresgid, 0, 0, 0) != 0) CHILD_EXIT(6);
+    if (syscall(SYS_setresuid, 0, 0, 0) != 0) CHILD_EXIT(7);
+  }
+  CHILD_EXIT(0);
 }
+
+#ifdef FLOOR_CHILD_SHARES_MEMORY
+static char child_stack[16384] __attribute__((aligned(16)));
+
+static int child_main(void* arg) {
+  child_body((int)(intptr_t)arg);
+  return 0;
+}
+
+/* The child's pid in the host (the child never returns here). */
+static pid_t spawn_child(unsigned long flags, int sync_fd) {
+  return clone(child_main, child_stack + sizeof(child_stack),
+               (int)(flags | CLONE_VM | SIGCHLD), (void*)(intptr_t)sync_fd);
+}
+#else
+static pid_t spawn_child(unsigned long flags, int sync_fd) {
+  pid_t pid =
+      (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+  if (pid == 0) child_body(sync_fd);
+  return pid;
+}
+#endif
 
 static int write_file(const char* path, const char* text, size_t len) {
   int fd = open(path, O_WRONLY | O_CLOEXEC);
@@ -58,27 +92,18 @@ int main(void) {
   pid_t pid = -1;
   switch (req.mode) {
     case FLOOR_CREATE:
-      pid = raw_clone(CLONE_PARENT | req.flags);
-      if (pid == 0) CHILD_EXIT(0);
+      pid = spawn_child(CLONE_PARENT | req.flags, -1);
       break;
     case FLOOR_JOIN: {
       int pidfd = (int)syscall(SYS_pidfd_open, req.target_pid, 0);
       if (pidfd < 0 || setns(pidfd, (int)req.flags) != 0) return 3;
-      pid = raw_clone(CLONE_PARENT);
-      if (pid == 0) CHILD_EXIT(0);
+      pid = spawn_child(CLONE_PARENT, -1);
       break;
     }
     case FLOOR_USER: {
       int sync[2];
       if (pipe2(sync, O_CLOEXEC) != 0) return 4;
-      pid = raw_clone(CLONE_PARENT | CLONE_NEWUSER | req.flags);
-      if (pid == 0) {
-        char c;
-        if (read(sync[0], &c, 1) != 1) CHILD_EXIT(5);
-        if (syscall(SYS_setresgid, 0, 0, 0) != 0) CHILD_EXIT(6);
-        if (syscall(SYS_setresuid, 0, 0, 0) != 0) CHILD_EXIT(7);
-        CHILD_EXIT(0);
-      }
+      pid = spawn_child(CLONE_PARENT | CLONE_NEWUSER | req.flags, sync[0]);
       if (pid < 0) return 5;
       char path[64];
       snprintf(path, sizeof(path), "/proc/%d/uid_map", pid);
