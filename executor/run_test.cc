@@ -1247,7 +1247,7 @@ TEST_F(RunTest, JoinsSomeAndCreatesOthers) {
 
 // --- The final process sharing stage 0's memory ------------------------------
 
-TEST(FinalSharesMemoryTest, TwoProcessPlansThatReturnIntoTheCaller) {
+TEST(FinalSharesMemoryTest, TwoProcessPlansGivenAStack) {
   alignas(16) static char stack[kMinFinalStackSize + 16];
   RunOptions asked;
   asked.final_stack = stack;
