@@ -75,6 +75,10 @@ struct Ctx {
   // its init-finish, stage 0 its kAwaitInit.
   bool skip_init_finish = false;
 
+  // glibc's thread id address and robust list of stage 0, for the final
+  // process to take over (sys::AdoptThreadState).
+  sys::ThreadState thread_state;
+
   // RunOptions::resume and the final process's stack, when
   // FinalSharesMemory: stage 0 clones the final process with CLONE_VM.
   bool final_shares_memory = false;
@@ -222,6 +226,9 @@ void RunInit(Ctx& ctx) {
   sys::CloseFd(&ctx.proc_fd);
   ctx.child_pidfd = -1;
   ctx.init_pidfd = -1;
+  // A copy of stage 0's memory is this process's own at once; shared
+  // memory only once stage 0 has exited (FinalProcessSharingMemory).
+  if (!ctx.final_shares_memory) sys::AdoptThreadState(ctx.thread_state);
   const int sock = ctx.init_sock[1];
   const pid_t initial_ppid = RawGetppid();
   for (const PlanStep& step : ctx.plan->stages[2].steps) {
@@ -478,6 +485,7 @@ int g_stage0_alive = 0;
   // Stage 0 may still be sending, logging, allocating in this memory; once
   // it is gone nothing but this process uses it.
   sys::AwaitCleared(&g_stage0_alive);
+  sys::AdoptThreadState(ctx.thread_state);
   sys::RegisterRseq();
   if (ctx.resume != nullptr) ctx.resume();
   __builtin_trap();  // resume must not return
@@ -1189,6 +1197,7 @@ StatusOr<RunOutcome> Run(const Plan& plan, const RunOptions& options,
     ctx.final_stack_size = options.final_stack_size;
     ctx.resume = options.resume;
   }
+  ctx.thread_state = sys::GetThreadState();
   ctx.skip_init_finish = InitFinishSkippable(plan) && sys::IdsAreAllZero();
   // A two-process plan has no stage 1 to talk to.
   int rc = plan.processes == 2 ? 0 : sync::Pair(ctx.child_sock);

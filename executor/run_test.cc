@@ -28,6 +28,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -390,6 +391,33 @@ std::string RseqState() {
   return errno == EBUSY ? "registered" : absl::StrCat("errno ", errno);
 }
 
+// Whether glibc's idea of the calling thread's id (pthread_self()->tid,
+// seen as an error-checking mutex's owner) is the kernel's.
+std::string TcbTidState() {
+  pthread_mutexattr_t attr;
+  pthread_mutexattr_init(&attr);
+  pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_ERRORCHECK);
+  pthread_mutex_t m;
+  pthread_mutex_init(&m, &attr);
+  pthread_mutex_lock(&m);
+  const int owner = m.__data.__owner;
+  pthread_mutex_unlock(&m);
+  pthread_mutex_destroy(&m);
+  pthread_mutexattr_destroy(&attr);
+  const int tid = static_cast<int>(syscall(SYS_gettid));
+  return owner == tid ? "own" : absl::StrCat(owner, " (not ", tid, ")");
+}
+
+// Whether the kernel has a robust-futex list for the calling thread.
+std::string RobustListState() {
+  void* head = nullptr;
+  size_t len = 0;
+  if (syscall(SYS_get_robust_list, 0, &head, &len) != 0) {
+    return absl::StrCat("errno ", errno);
+  }
+  return head != nullptr ? "registered" : "none";
+}
+
 std::string FinalReport(const std::set<int>& fds_before, int64_t start_us,
                         bool resumed) {
   std::vector<std::string> lines;
@@ -399,6 +427,8 @@ std::string FinalReport(const std::set<int>& fds_before, int64_t start_us,
   const int64_t elapsed = NowUs() - start_us;
   add("resumed", resumed ? "1" : "0");
   add("rseq", RseqState());
+  add("tcb_tid", TcbTidState());
+  add("robust_list", RobustListState());
   add("pid", absl::StrCat(getpid()));
   add("ppid", absl::StrCat(getppid()));
   add("sid_is_self", getsid(0) == getpid() ? "1" : "0");
@@ -805,7 +835,10 @@ class RunTest : public ::testing::Test {
     // It came back through RunOptions::resume exactly when it shared S0's
     // memory, and glibc's rseq area is the kernel's either way.
     EXPECT_EQ(o.Get("final.resumed"), o.final_shares_memory ? "1" : "0");
+    // And glibc's thread record is the final process's own, as after fork.
     EXPECT_EQ(o.Get("final.rseq"), "registered");
+    EXPECT_EQ(o.Get("final.tcb_tid"), "own");
+    EXPECT_EQ(o.Get("final.robust_list"), "registered");
   }
 
   // The checks every failed run must pass: one Error, the last reply;

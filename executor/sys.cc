@@ -201,6 +201,29 @@ void RegisterRseq() {
 #endif
 }
 
+ThreadState GetThreadState() {
+  ThreadState state;
+  // CONFIG_CHECKPOINT_RESTORE kernels only; without it the id stays stale.
+  if (prctl(PR_GET_TID_ADDRESS, &state.tid_address, 0, 0, 0) != 0) {
+    state.tid_address = nullptr;
+  }
+  if (syscall(SYS_get_robust_list, 0, &state.robust_head,
+              &state.robust_len) != 0) {
+    state.robust_head = nullptr;
+  }
+  return state;
+}
+
+void AdoptThreadState(const ThreadState& state) {
+  if (state.tid_address != nullptr) {
+    *state.tid_address = static_cast<int>(syscall(SYS_gettid));
+    syscall(SYS_set_tid_address, state.tid_address);
+  }
+  if (state.robust_head != nullptr) {
+    syscall(SYS_set_robust_list, state.robust_head, state.robust_len);
+  }
+}
+
 void AwaitExit(int pidfd) {
   struct pollfd pfd = {pidfd, POLLIN, 0};
   while (poll(&pfd, 1, -1) < 0 && errno == EINTR) {

@@ -73,6 +73,24 @@ void AwaitCleared(const int* word);
 // area unregistered, so that glibc falls back to system calls.
 void RegisterRseq();
 
+// What glibc told the kernel about the calling thread at start-up: where
+// it keeps the thread's id (set_tid_address; PR_GET_TID_ADDRESS reads it
+// back) and its robust-futex list (get_robust_list). A process cloned by a
+// raw clone3 gets neither: AdoptThreadState makes them its own, as glibc's
+// fork does for its child. Null fields: the kernel would not say.
+struct ThreadState {
+  int* tid_address = nullptr;
+  void* robust_head = nullptr;
+  size_t robust_len = 0;
+};
+ThreadState GetThreadState();
+
+// In a process cloned with `state` from its parent: stores its own thread
+// id at state.tid_address (glibc's pthread_self()->tid, which mutex owners
+// and robust futexes are checked against), has the kernel clear it at exit,
+// and registers the robust list.
+void AdoptThreadState(const ThreadState& state);
+
 // Blocks until the process of `pidfd` has exited (poll; EINTR retried).
 void AwaitExit(int pidfd);
 
