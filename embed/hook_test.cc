@@ -47,6 +47,14 @@ class HookTest : public ::testing::Test {
   void SetUp() override {
     if (geteuid() != 0) GTEST_SKIP() << "needs root: namespaces and id maps";
   }
+
+  // main() of a final process, whether it shared stage 0's memory or is a
+  // fork, has glibc's thread record as its own (embed/testing/report.h).
+  static void ExpectOwnThreadRecord(const std::map<std::string, std::string>& r) {
+    EXPECT_EQ(r.at("tcb_tid"), "own");
+    EXPECT_EQ(r.at("robust_list"), "registered");
+    EXPECT_EQ(r.at("rseq"), "registered");
+  }
 };
 
 TEST_F(HookTest, InertWithoutAnInitPipe) {
@@ -85,6 +93,7 @@ TEST_F(HookTest, CxxHostMainRunsInsideNewNamespaces) {
   EXPECT_EQ(r.at("global_pid_ns"), r.at("ns.pid"));
   // Nothing leaked in but stdio and the init pipe.
   EXPECT_EQ(r.at("fds"), "0,1,2,3,");
+  ExpectOwnThreadRecord(r);
 }
 
 TEST_F(HookTest, CHostWithUserNamespaceAndMaps) {
@@ -109,6 +118,7 @@ TEST_F(HookTest, CHostWithUserNamespaceAndMaps) {
   EXPECT_THAT(r.at("file/uid_map"), HasSubstr("100000"));
   EXPECT_THAT(r.at("file/gid_map"), HasSubstr("65536"));
   EXPECT_EQ(r.at("file/setgroups"), "deny;");
+  ExpectOwnThreadRecord(r);
 }
 
 TEST_F(HookTest, PidfdsArriveWithThePids) {
@@ -274,6 +284,7 @@ TEST_F(HookTest, RuncContractBothDialects) {
     EXPECT_EQ(report["hook"], "1");
     EXPECT_EQ(report["pid"], "1");
     EXPECT_NE(report["ns.net"], OwnNs("net"));
+    ExpectOwnThreadRecord(report);
     if (dialect[1] == '1') {
       // runc 1.1 relies on nsexec for CVE-2019-5736: a sealed copy.
       EXPECT_NE(report["exe_writable"], "yes");
