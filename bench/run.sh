@@ -75,6 +75,12 @@ section "Machine"
 echo "nproc: $(nproc)"
 echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')"
 echo "kernel: $(uname -r)"
+# Scheduler and idle parameters of the kernel's command line: where a
+# stage's child runs, and how fast an idle vCPU wakes, shape every row
+# (docs/BENCHMARKS.md, sessions 8 and 9).
+echo "kernel scheduling: $(tr ' ' '\n' < /proc/cmdline |
+  grep -E '^(sched|haltpoll|cpuidle|idle|isolcpus|nohz|mitigations)' |
+  tr '\n' ' ')"
 echo "load: $(cat /proc/loadavg)"
 others=$(pgrep -f 'A-server.jar' | wc -l || true)
 if [ "$others" != 0 ]; then
