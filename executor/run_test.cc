@@ -28,7 +28,6 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
-#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -36,7 +35,6 @@
 #include <sys/fsuid.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
-#include <sys/rseq.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -62,6 +60,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "common/status_matchers.h"
+#include "common/thread_record.h"
 #include "executor/plan.h"
 #include "executor/runc_replies.h"
 #include "gmock/gmock.h"
@@ -378,46 +377,6 @@ class TestNativeSink : public ReplySink {
   bool await_hangup_after_ready_;
 };
 
-// Whether the kernel has the calling thread's glibc rseq area registered:
-// registering the same area again fails with EBUSY then.
-std::string RseqState() {
-  if (__rseq_size == 0) return "off";
-  char* tp;
-  asm("mov %%fs:0, %0" : "=r"(tp));
-  const unsigned int len = __rseq_size < 32 ? 32 : __rseq_size;
-  if (syscall(SYS_rseq, tp + __rseq_offset, len, 0, RSEQ_SIG) == 0) {
-    return "was-unregistered";
-  }
-  return errno == EBUSY ? "registered" : absl::StrCat("errno ", errno);
-}
-
-// Whether glibc's idea of the calling thread's id (pthread_self()->tid,
-// seen as an error-checking mutex's owner) is the kernel's.
-std::string TcbTidState() {
-  pthread_mutexattr_t attr;
-  pthread_mutexattr_init(&attr);
-  pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_ERRORCHECK);
-  pthread_mutex_t m;
-  pthread_mutex_init(&m, &attr);
-  pthread_mutex_lock(&m);
-  const int owner = m.__data.__owner;
-  pthread_mutex_unlock(&m);
-  pthread_mutex_destroy(&m);
-  pthread_mutexattr_destroy(&attr);
-  const int tid = static_cast<int>(syscall(SYS_gettid));
-  return owner == tid ? "own" : absl::StrCat(owner, " (not ", tid, ")");
-}
-
-// Whether the kernel has a robust-futex list for the calling thread.
-std::string RobustListState() {
-  void* head = nullptr;
-  size_t len = 0;
-  if (syscall(SYS_get_robust_list, 0, &head, &len) != 0) {
-    return absl::StrCat("errno ", errno);
-  }
-  return head != nullptr ? "registered" : "none";
-}
-
 std::string FinalReport(const std::set<int>& fds_before, int64_t start_us,
                         bool resumed) {
   std::vector<std::string> lines;
@@ -426,9 +385,10 @@ std::string FinalReport(const std::set<int>& fds_before, int64_t start_us,
   };
   const int64_t elapsed = NowUs() - start_us;
   add("resumed", resumed ? "1" : "0");
-  add("rseq", RseqState());
-  add("tcb_tid", TcbTidState());
-  add("robust_list", RobustListState());
+  char tid_buf[64];
+  add("rseq", nsboot_rseq_state());
+  add("tcb_tid", nsboot_tcb_tid_state(tid_buf, sizeof(tid_buf)));
+  add("robust_list", nsboot_robust_list_state());
   add("pid", absl::StrCat(getpid()));
   add("ppid", absl::StrCat(getppid()));
   add("sid_is_self", getsid(0) == getpid() ? "1" : "0");
@@ -1278,6 +1238,14 @@ TEST_F(RunTest, JoinsSomeAndCreatesOthers) {
   EXPECT_EQ(o.Get("final.dumpable"), "0");
 }
 
+// Makes `sc` finish by exec'ing `sh -c script`, the report pipe at fd 9.
+void ExecShell(Scenario* sc, const std::string& script) {
+  sc->plan_options.finish = FinishMode::kExec;
+  sc->report_fd_number = 9;
+  sc->run_options.exec_path = "/bin/sh";
+  sc->run_options.exec_argv = {"sh", "-c", script};
+}
+
 // --- The final process sharing stage 0's memory ------------------------------
 
 TEST(FinalSharesMemoryTest, TwoProcessPlansGivenAStack) {
@@ -1443,11 +1411,7 @@ TEST_F(SharedMemoryTest, FinalProcessKilledByAFailingStageZero) {
 TEST_F(SharedMemoryTest, ExecingFinalProcessSharesMemoryUntilItsExec) {
   Scenario sc;
   sc.request = Request("create_namespaces: [NAMESPACE_UTS, NAMESPACE_PID]");
-  sc.plan_options.finish = FinishMode::kExec;
-  sc.report_fd_number = 9;
-  sc.run_options.exec_path = "/bin/sh";
-  sc.run_options.exec_argv = {
-      "sh", "-c", "echo final.exec_pid=$$ >&9; echo final.exec_ok=1 >&9"};
+  ExecShell(&sc, "echo final.exec_pid=$$ >&9; echo final.exec_ok=1 >&9");
   const Outcome o = RunScenario(sc);
   ASSERT_TRUE(o.final_shares_memory);
   EXPECT_FALSE(o.timed_out);
@@ -1463,10 +1427,7 @@ TEST_F(SharedMemoryTest, ExecingFinalProcessIsGoneBeforeAFailedRunReturns) {
   // exited. H reaps it killed, and it never ran the command.
   Scenario sc;
   sc.request = RefusedUidMapRequest();
-  sc.plan_options.finish = FinishMode::kExec;
-  sc.report_fd_number = 9;
-  sc.run_options.exec_path = "/bin/sh";
-  sc.run_options.exec_argv = {"sh", "-c", "echo final.exec_ran=1 >&9"};
+  ExecShell(&sc, "echo final.exec_ran=1 >&9");
   const Outcome o = RunScenario(sc);
   if (o.processes != 2) GTEST_SKIP() << "this plan takes a stage 1";
   ASSERT_TRUE(o.final_shares_memory);
@@ -1674,14 +1635,10 @@ TEST_F(RootlessTest, NoHelperIsAStructuredError) {
 TEST_F(RunTest, ExecsTheCommandInTheNamespaces) {
   Scenario sc;
   sc.request = Request("create_namespaces: [NAMESPACE_UTS, NAMESPACE_PID]");
-  sc.plan_options.finish = FinishMode::kExec;
-  sc.report_fd_number = 9;
-  sc.run_options.exec_path = "/bin/sh";
-  sc.run_options.exec_argv = {
-      "sh", "-c",
-      "echo final.exec_uts=$(stat -L -c %i /proc/self/ns/uts) >&9; "
-      "echo final.exec_pid=$$ >&9; "
-      "echo final.exec_fds=$(ls /proc/self/fd | tr '\\n' ' ') >&9"};
+  ExecShell(&sc,
+            "echo final.exec_uts=$(stat -L -c %i /proc/self/ns/uts) >&9; "
+            "echo final.exec_pid=$$ >&9; "
+            "echo final.exec_fds=$(ls /proc/self/fd | tr '\\n' ' ') >&9");
   sc.run_options.exec_envp = std::vector<std::string>{"PATH=/usr/bin:/bin"};
   const Outcome o = RunScenario(sc);
   EXPECT_FALSE(o.timed_out);

@@ -5,53 +5,20 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/rseq.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
+#include "common/thread_record.h"
+
 /* glibc's record of the thread, as the kernel should know it (the hook's
- * final process takes it over from stage 0): "tcb_tid" is "own" when an
- * error-checking mutex's owner (pthread_self()->tid) is the kernel's thread
- * id; "robust_list" and "rseq" are "registered" when the kernel has them
- * (registering the rseq area again then fails with EBUSY). */
+ * final process takes it over from stage 0; common/thread_record.h). */
 static inline void nsboot_report_thread(FILE* out) {
-  pthread_mutexattr_t attr;
-  pthread_mutex_t m;
-  pthread_mutexattr_init(&attr);
-  pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_ERRORCHECK);
-  pthread_mutex_init(&m, &attr);
-  pthread_mutex_lock(&m);
-  int owner = m.__data.__owner;
-  pthread_mutex_unlock(&m);
-  pthread_mutex_destroy(&m);
-  pthread_mutexattr_destroy(&attr);
-  int tid = (int)syscall(SYS_gettid);
-  if (owner == tid) {
-    fprintf(out, "tcb_tid=own\n");
-  } else {
-    fprintf(out, "tcb_tid=%d (not %d)\n", owner, tid);
-  }
-  void* head = NULL;
-  size_t len = 0;
-  if (syscall(SYS_get_robust_list, 0, &head, &len) != 0) head = NULL;
-  fprintf(out, "robust_list=%s\n", head != NULL ? "registered" : "none");
-#if defined(__x86_64__)
-  if (__rseq_size == 0) {
-    fprintf(out, "rseq=off\n");
-  } else {
-    char* tp;
-    __asm__("mov %%fs:0, %0" : "=r"(tp));
-    unsigned int rseq_len = __rseq_size < 32 ? 32 : __rseq_size;
-    long rc = syscall(SYS_rseq, tp + __rseq_offset, rseq_len, 0, RSEQ_SIG);
-    fprintf(out, "rseq=%s\n",
-            rc == 0 ? "was-unregistered"
-                    : errno == EBUSY ? "registered" : strerror(errno));
-  }
-#endif
+  char buf[64];
+  fprintf(out, "tcb_tid=%s\n", nsboot_tcb_tid_state(buf, sizeof(buf)));
+  fprintf(out, "robust_list=%s\n", nsboot_robust_list_state());
+  fprintf(out, "rseq=%s\n", nsboot_rseq_state());
 }
 
 static inline void nsboot_report(FILE* out, int hook_result) {
