@@ -47,7 +47,10 @@ Text& Text::AddErrno(int err) {
   return Add("errno ").AddInt(err);
 }
 
-pid_t Clone3(uint64_t flags, int* pidfd) {
+namespace {
+
+// clone3's arguments for `flags`, with *pidfd for CLONE_PIDFD.
+struct clone_args CloneArgs(uint64_t flags, int* pidfd) {
   struct clone_args args;
   memset(&args, 0, sizeof(args));
   args.flags = flags;
@@ -57,6 +60,13 @@ pid_t Clone3(uint64_t flags, int* pidfd) {
   if (flags & CLONE_PIDFD) {
     args.pidfd = reinterpret_cast<uintptr_t>(pidfd);
   }
+  return args;
+}
+
+}  // namespace
+
+pid_t Clone3(uint64_t flags, int* pidfd) {
+  struct clone_args args = CloneArgs(flags, pidfd);
   const long ret = syscall(SYS_clone3, &args, sizeof(args));
   if (ret < 0) return -errno;
   return static_cast<pid_t>(ret);
@@ -71,12 +81,10 @@ pid_t CloneExitingSiblingSharingMemory() {
   // The child inherits this mask: no handler may run in it, on a stack it
   // would share with the caller.
   if (sigprocmask(SIG_SETMASK, &all, &old) != 0) return -errno;
-  struct clone_args args;
-  memset(&args, 0, sizeof(args));
   // CLONE_VM: no page tables to copy. No CLONE_VFORK: the caller does not
   // wait for the child to be scheduled (a wake-up on an idle vCPU can take
   // hundreds of microseconds on a VM); the child touches no memory.
-  args.flags = CLONE_PARENT | CLONE_VM;
+  struct clone_args args = CloneArgs(CLONE_PARENT | CLONE_VM, nullptr);
   long ret;
   // The child starts on the caller's stack pointer with the caller's
   // registers: it must not touch memory, so it leaves from inside this
@@ -136,13 +144,7 @@ bool CanCloneSharingMemory() {
 pid_t CloneSharingMemory(uint64_t flags, int* pidfd, char* stack,
                          size_t stack_size, void (*child)(void*), void* arg) {
 #if defined(NSBOOT_CAN_CLONE_SHARING_MEMORY)
-  struct clone_args args;
-  memset(&args, 0, sizeof(args));
-  args.flags = flags | CLONE_VM;
-  args.exit_signal = (flags & CLONE_PARENT) ? 0 : SIGCHLD;
-  if (flags & CLONE_PIDFD) {
-    args.pidfd = reinterpret_cast<uintptr_t>(pidfd);
-  }
+  struct clone_args args = CloneArgs(flags | CLONE_VM, pidfd);
   args.stack = reinterpret_cast<uintptr_t>(stack);
   args.stack_size = stack_size;
   long ret;
